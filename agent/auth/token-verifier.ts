@@ -1,0 +1,41 @@
+/** What a verified service-account token tells us about the pod that holds it. */
+export interface PodIdentity {
+  /** Token issuer (`iss`). */
+  readonly issuer: string;
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  readonly serviceAccountUid: string;
+  readonly podName: string;
+  readonly podUid: string;
+  /** `kubernetes.io.node.name`; absent on clusters before 1.30. */
+  readonly nodeName?: string | undefined;
+  /** Token expiry, milliseconds since the epoch. */
+  readonly tokenExpiresAt: number;
+}
+
+/** A token that passed verification, with the identity it proves. */
+export interface VerifiedToken {
+  readonly identity: PodIdentity;
+  /** The raw token, needed by exchanges that forward it (EKS Auth, web identity). Never logged. */
+  readonly token: string;
+  /** SHA-256 of the token, hex. Safe to log and to use as a key. */
+  readonly tokenHash: string;
+}
+
+/** Role: verifies a raw token or throws an `AgentError` (`MalformedToken`, `InvalidToken`, `ExpiredToken`, `TokenNotBound`). */
+export interface TokenVerifier {
+  verify(token: string): Promise<VerifiedToken>;
+  /** True once token keys are loaded (readiness). */
+  isReady(): boolean;
+}
+
+/** The cache key of an identity: verified claims only (security.md threat 2). */
+export function identityKey(identity: PodIdentity): string {
+  return [
+    identity.issuer,
+    identity.namespace,
+    identity.serviceAccount,
+    identity.serviceAccountUid,
+    identity.podUid,
+  ].join('\u0000');
+}

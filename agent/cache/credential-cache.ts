@@ -1,0 +1,25 @@
+import type { PodIdentity, VerifiedToken } from '../auth/token-verifier.js';
+import type { RoleCredentials } from '../exchange/credential-exchanger.js';
+
+/** How a request was served. */
+export type CacheOutcome = 'hit' | 'miss';
+
+/** Credentials plus how they were found. */
+export interface CacheResult {
+  readonly credentials: RoleCredentials;
+  readonly outcome: CacheOutcome;
+}
+
+/**
+ * Role: returns credentials for a verified token, from cache or through a single-flight exchange.
+ * Never serves credentials with less than the configured minimum remaining lifetime.
+ */
+export interface CredentialCache {
+  get(token: VerifiedToken): Promise<CacheResult>;
+  /** Drops every entry whose identity or credentials match; returns how many were dropped. */
+  drop(predicate: (identity: PodIdentity, credentials: RoleCredentials | undefined) => boolean): number;
+  /** Number of cached identities. */
+  readonly size: number;
+  /** Stops background refresh timers. */
+  close(): void;
+}

@@ -1,0 +1,298 @@
+import { isIP } from 'node:net';
+import { ConfigError } from '../errors.js';
+import { parseDuration } from './duration.js';
+import { type Command, FLAGS, type FlagSpec } from './flags.js';
+
+/** Which exchange turns tokens into credentials. */
+export type ExchangeKind = 'eks-auth' | 'sts-assume-role' | 'sts-web-identity';
+
+/** Where token signing keys come from. */
+export type KeySource =
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'uri'; readonly uri: URL }
+  | { readonly kind: 'discovery'; readonly issuer: URL }
+  | { readonly kind: 'kubernetes' };
+
+/** Settings shared by the servers that have probes and metrics. */
+export interface CommonConfig {
+  readonly probeAddress: string;
+  readonly probePort: number;
+  readonly metricsAddress: string;
+  /** 0 turns the metrics server off. */
+  readonly metricsPort: number;
+  readonly logLevel: string;
+  /** Milliseconds. */
+  readonly shutdownGraceMs: number;
+  readonly kubeconfig: string | undefined;
+  readonly associationsFile: string | undefined;
+  readonly roleSource: 'file' | 'annotation' | 'both';
+  readonly audience: string;
+}
+
+/** `pod-identity-agent server`. */
+export interface ServerConfig extends CommonConfig {
+  readonly command: 'server';
+  /** Bare IP literals (IPv6 without brackets). */
+  readonly bindHosts: readonly string[];
+  readonly port: number;
+  readonly exchange: ExchangeKind;
+  readonly clusterName: string;
+  readonly clusterArn: string | undefined;
+  readonly region: string;
+  readonly endpoint: URL | undefined;
+  readonly stsEndpoint: URL | undefined;
+  readonly allowAnnotationRoles: boolean;
+  /** Exact `iss`; undefined only with the Kubernetes key source, which discovers it. */
+  readonly issuer: string | undefined;
+  readonly keySource: KeySource;
+  readonly nodeName: string | undefined;
+  readonly podCheck: 'informer' | 'tokenreview' | 'off';
+  readonly requirePodIp: boolean;
+  /** Requests per second per source address; 0 is off. */
+  readonly rateLimit: number;
+  /** Milliseconds. */
+  readonly minRemainingMs: number;
+  readonly maxCacheSize: number;
+}
+
+/** `pod-identity-agent init`. */
+export interface InitConfig {
+  readonly command: 'init';
+  readonly bindHosts: readonly string[];
+  readonly interfaceName: string;
+}
+
+/** `pod-identity-agent webhook`. */
+export interface WebhookConfig extends CommonConfig {
+  readonly command: 'webhook';
+  readonly port: number;
+  readonly tlsCertFile: string;
+  readonly tlsKeyFile: string;
+  /** Milliseconds. */
+  readonly tokenExpirationMs: number;
+  readonly credentialsUri: URL;
+}
+
+/** What `parseConfig` returns. */
+export type Config =
+  | ServerConfig
+  | InitConfig
+  | WebhookConfig
+  | { readonly command: 'version' }
+  | { readonly command: 'help'; readonly topic: Command | undefined };
+
+const COMMANDS: readonly Command[] = ['server', 'init', 'webhook', 'version'];
+type Value = string | number | boolean | URL | readonly string[] | undefined;
+
+/**
+ * Turns the command line and environment into a frozen, typed configuration, or throws one
+ * `ConfigError` listing every problem. Flags win over environment variables, which win over defaults.
+ */
+export function parseConfig(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Config {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    return { command: 'help', topic: COMMANDS.find((c) => c === rest[0]) };
+  }
+  if (first === '--version') return { command: 'version' };
+  const command = COMMANDS.find((c) => c === first);
+  if (command === undefined)
+    throw new ConfigError([`unknown command "${first}" (expected ${COMMANDS.join(', ')})`]);
+  if (rest.includes('--help') || rest.includes('-h')) return { command: 'help', topic: command };
+  if (command === 'version') return { command };
+
+  const problems: string[] = [];
+  const raw = readArgs(command, rest, problems);
+  const values = new Map<string, Value>();
+  for (const spec of FLAGS.filter((f) => f.commands.includes(command))) {
+    const text = raw.get(spec.name) ?? env[spec.env] ?? spec.defaults?.[command];
+    values.set(spec.name, text === undefined ? undefined : convert(spec, text, problems));
+  }
+  const config = build(command, values, env, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}
+
+function readArgs(command: Command, args: readonly string[], problems: string[]): Map<string, string> {
+  const raw = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (!arg.startsWith('--')) {
+      problems.push(`unexpected argument "${arg}"`);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq === -1 ? undefined : eq);
+    const spec = FLAGS.find((f) => f.name === name && f.commands.includes(command));
+    if (spec === undefined) {
+      problems.push(`unknown flag --${name} for "${command}"`);
+      continue;
+    }
+    let text = eq === -1 ? undefined : arg.slice(eq + 1);
+    if (text === undefined) {
+      const next = args[i + 1];
+      if (spec.kind === 'bool' && (next === undefined || next.startsWith('--'))) text = 'true';
+      else if (next === undefined) {
+        problems.push(`--${name} needs a value`);
+        continue;
+      } else {
+        text = next;
+        i++;
+      }
+    }
+    if (raw.has(name)) problems.push(`--${name} is given more than once`);
+    raw.set(name, text);
+  }
+  return raw;
+}
+
+function convert(spec: FlagSpec, text: string, problems: string[]): Value {
+  const bad = (what: string): undefined => {
+    problems.push(`--${spec.name} (${spec.env}) ${what}, got "${text}"`);
+    return undefined;
+  };
+  switch (spec.kind) {
+    case 'string':
+    case 'path':
+      return text.length > 0 ? text : bad('must not be empty');
+    case 'url':
+      return URL.canParse(text) && /^https?:$/.test(new URL(text).protocol)
+        ? new URL(text)
+        : bad('must be an http(s) URL');
+    case 'port':
+      return /^\d{1,5}$/.test(text) && Number(text) <= 65535
+        ? Number(text)
+        : bad('must be a port number 0-65535');
+    case 'count':
+      return /^\d{1,9}$/.test(text) ? Number(text) : bad('must be a non-negative integer');
+    case 'duration':
+      return parseDuration(text) ?? bad('must be a duration such as 90s, 15m or 3h');
+    case 'bool':
+      return text === 'true' ? true : text === 'false' ? false : bad('must be true or false');
+    case 'enum':
+      return spec.values?.includes(text) ? text : bad(`must be one of ${spec.values?.join(', ')}`);
+    case 'list': {
+      const hosts = text.split(',').map((h) => h.trim().replace(/^\[(.*)\]$/, '$1'));
+      return hosts.every((h) => isIP(h) !== 0) ? hosts : bad('must be comma-separated IP addresses');
+    }
+  }
+}
+
+function build(
+  command: Exclude<Command, 'version'>,
+  v: Map<string, Value>,
+  env: Readonly<Record<string, string | undefined>>,
+  problems: string[],
+): Exclude<Config, { command: 'version' | 'help' }> {
+  const str = (name: string) => v.get(name) as string | undefined;
+  const num = (name: string) => v.get(name) as number;
+  const url = (name: string) => v.get(name) as URL | undefined;
+  const hosts = (v.get('bind-hosts') as readonly string[] | undefined) ?? [];
+  if (command === 'init') return { command, bindHosts: hosts, interfaceName: str('interface') ?? '' };
+
+  const common: CommonConfig = {
+    probeAddress: str('probe-address') ?? '',
+    probePort: num('probe-port'),
+    metricsAddress: str('metrics-address') ?? '',
+    metricsPort: num('metrics-port'),
+    logLevel: str('log-level') ?? 'info',
+    shutdownGraceMs: num('shutdown-grace'),
+    kubeconfig: str('kubeconfig'),
+    associationsFile: str('associations'),
+    roleSource: (str('role-source') ?? 'file') as CommonConfig['roleSource'],
+    audience: str('audience') ?? '',
+  };
+  if (command === 'webhook') {
+    const tlsCertFile = str('tls-cert-file');
+    const tlsKeyFile = str('tls-key-file');
+    if (tlsCertFile === undefined || tlsKeyFile === undefined)
+      problems.push('webhook needs --tls-cert-file and --tls-key-file');
+    if (common.associationsFile === undefined && common.roleSource === 'file')
+      problems.push('webhook needs --associations (or --role-source annotation)');
+    const tokenExpirationMs = num('token-expiration');
+    if (tokenExpirationMs < 600_000) problems.push('--token-expiration must be at least 10m');
+    return {
+      ...common,
+      command,
+      port: num('port'),
+      tlsCertFile: tlsCertFile ?? '',
+      tlsKeyFile: tlsKeyFile ?? '',
+      tokenExpirationMs,
+      credentialsUri: url('credentials-uri') as URL,
+    };
+  }
+
+  const exchange = str('exchange') as ExchangeKind;
+  const clusterName = str('cluster-name');
+  if (clusterName === undefined) problems.push('--cluster-name is required');
+  const region = str('region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (region === undefined || region === '') problems.push('--region is required (or AWS_REGION)');
+  if (hosts.length === 0) problems.push('--bind-hosts must name at least one address');
+
+  const issuer = str('issuer');
+  if (issuer !== undefined && !/^https?:\/\/[^\s]+$/.test(issuer))
+    problems.push(`--issuer must be an http(s) URL, got "${issuer}"`);
+  const jwksFile = str('jwks-file');
+  const jwksUri = url('jwks-uri');
+  if (jwksFile !== undefined && jwksUri !== undefined)
+    problems.push('--jwks-file and --jwks-uri cannot be used together');
+  if ((jwksFile !== undefined || jwksUri !== undefined) && issuer === undefined)
+    problems.push('--jwks-file and --jwks-uri need --issuer');
+  const keySource: KeySource =
+    jwksFile !== undefined
+      ? { kind: 'file', path: jwksFile }
+      : jwksUri !== undefined
+        ? { kind: 'uri', uri: jwksUri }
+        : issuer !== undefined && URL.canParse(issuer)
+          ? { kind: 'discovery', issuer: new URL(issuer) }
+          : { kind: 'kubernetes' };
+
+  const sts = exchange !== 'eks-auth';
+  const roleSource = common.roleSource;
+  if (sts && common.associationsFile === undefined && roleSource !== 'annotation')
+    problems.push(`--exchange ${exchange} needs --associations`);
+  if (!sts && (common.associationsFile !== undefined || roleSource !== 'file'))
+    problems.push(
+      '--associations and --role-source apply only to the sts-* exchanges; EKS Auth owns associations on EKS',
+    );
+  const allowAnnotationRoles = v.get('allow-annotation-roles') === true;
+  if (exchange === 'sts-assume-role' && roleSource !== 'file' && !allowAnnotationRoles)
+    problems.push(
+      '--role-source annotation|both with sts-assume-role needs --allow-annotation-roles (see docs/any-cluster.md)',
+    );
+
+  const nodeName = str('node-name');
+  const inCluster = env.KUBERNETES_SERVICE_HOST !== undefined || common.kubeconfig !== undefined;
+  const podCheck = (str('pod-check') ??
+    (inCluster && nodeName !== undefined ? 'informer' : 'off')) as ServerConfig['podCheck'];
+  if (podCheck === 'informer' && nodeName === undefined)
+    problems.push('--pod-check informer needs --node-name');
+  const requirePodIp = v.get('require-pod-ip') === true;
+  if (requirePodIp && podCheck !== 'informer') problems.push('--require-pod-ip needs --pod-check informer');
+  const maxCacheSize = num('max-cache-size');
+  if (maxCacheSize < 1) problems.push('--max-cache-size must be at least 1');
+
+  return {
+    ...common,
+    command,
+    bindHosts: hosts,
+    port: num('port'),
+    exchange,
+    clusterName: clusterName ?? '',
+    clusterArn: str('cluster-arn'),
+    region: region ?? '',
+    endpoint: url('endpoint'),
+    stsEndpoint: url('sts-endpoint'),
+    allowAnnotationRoles,
+    issuer,
+    keySource,
+    nodeName,
+    podCheck,
+    requirePodIp,
+    rateLimit: num('rate-limit'),
+    minRemainingMs: num('min-remaining'),
+    maxCacheSize,
+  };
+}

@@ -1,0 +1,82 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** Latency buckets in seconds: the hit path is sub-millisecond, upstream calls take up to seconds. */
+const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const UPSTREAM_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** The agent's metrics (contract §3), registered on an app-owned registry. */
+export interface Metrics {
+  readonly registry: Registry;
+  readonly requests: Counter<'code'>;
+  readonly requestDuration: Histogram<'cache'>;
+  readonly cacheEvents: Counter<'event'>;
+  readonly cacheEntries: Gauge;
+  readonly upstreamRequests: Counter<'api' | 'outcome'>;
+  readonly upstreamDuration: Histogram<'api'>;
+  readonly tokenValidations: Counter<'result'>;
+  readonly jwksRefreshes: Counter<'result'>;
+  readonly associationsReloads: Counter<'result'>;
+}
+
+/** Creates every series of contract §3 on `registry` (never prom-client's global one). */
+export function createMetrics(registry: Registry): Metrics {
+  const registers = [registry];
+  return {
+    registry,
+    requests: new Counter({
+      name: 'pod_identity_requests_total',
+      help: 'Credential requests answered, by HTTP status.',
+      labelNames: ['code'],
+      registers,
+    }),
+    requestDuration: new Histogram({
+      name: 'pod_identity_request_duration_seconds',
+      help: 'Time to answer a credential request, by cache outcome.',
+      labelNames: ['cache'],
+      buckets: REQUEST_BUCKETS,
+      registers,
+    }),
+    cacheEvents: new Counter({
+      name: 'pod_identity_cache_events_total',
+      help: 'Credential cache events.',
+      labelNames: ['event'],
+      registers,
+    }),
+    cacheEntries: new Gauge({
+      name: 'pod_identity_cache_entries',
+      help: 'Identities held in the credential cache.',
+      registers,
+    }),
+    upstreamRequests: new Counter({
+      name: 'pod_identity_upstream_requests_total',
+      help: 'Calls to the credential service, by API and outcome.',
+      labelNames: ['api', 'outcome'],
+      registers,
+    }),
+    upstreamDuration: new Histogram({
+      name: 'pod_identity_upstream_request_duration_seconds',
+      help: 'Duration of calls to the credential service, by API.',
+      labelNames: ['api'],
+      buckets: UPSTREAM_BUCKETS,
+      registers,
+    }),
+    tokenValidations: new Counter({
+      name: 'pod_identity_token_validations_total',
+      help: 'Token verifications, by result.',
+      labelNames: ['result'],
+      registers,
+    }),
+    jwksRefreshes: new Counter({
+      name: 'pod_identity_jwks_refreshes_total',
+      help: 'Token key set loads, by result.',
+      labelNames: ['result'],
+      registers,
+    }),
+    associationsReloads: new Counter({
+      name: 'pod_identity_associations_reloads_total',
+      help: 'Loads of the associations file, by result.',
+      labelNames: ['result'],
+      registers,
+    }),
+  };
+}
