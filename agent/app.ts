@@ -1,0 +1,99 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { TokenVerifier } from './auth/token-verifier.js';
+import type { CredentialCache } from './cache/credential-cache.js';
+import type { ServerConfig } from './config/parse-config.js';
+import type { Metrics } from './metrics/metrics.js';
+import { registerMetricsRoute } from './metrics/metrics-routes.js';
+import { type ReadinessCheck, registerProbeRoutes } from './probes/probe-routes.js';
+import { registerCredentialsRoute } from './routes/credentials.js';
+import { registerErrorHandling } from './routes/error-handler.js';
+import { createHostCheck } from './routes/host-check.js';
+import { type CredentialsListeners, listenCredentials } from './server/credentials-listeners.js';
+
+/** Everything the app is built from; the real ones are made only in `main.ts`, tests pass fakes. */
+export interface Deps {
+  readonly verifier: TokenVerifier;
+  readonly cache: CredentialCache;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** Extra readiness conditions (e.g. the pod informer's first sync). */
+  readonly readiness?: readonly ReadinessCheck[];
+  /** Optional per-request admission (rate limit); throws `AgentError`. */
+  readonly admit?: Parameters<typeof registerCredentialsRoute>[1]['admit'];
+  /** Called on close, after the servers stop (watchers, timers). */
+  readonly onClose?: () => Promise<void> | void;
+}
+
+/** The agent: three fastify apps and, once started, their listeners. */
+export interface Agent {
+  /** The credentials app (use `inject()` in tests). */
+  readonly credentials: FastifyInstance;
+  readonly probes: FastifyInstance;
+  readonly metricsApp: FastifyInstance;
+  /** Binds the credentials addresses, the probe and the metrics servers. */
+  start(): Promise<void>;
+  /** State of each credentials address once started. */
+  listenerStates(): ReadonlyMap<string, string>;
+  /** Stops accepting, drains in-flight requests within the grace period, closes everything. */
+  close(): Promise<void>;
+}
+
+function createFastify(logger: Logger): FastifyInstance {
+  return Fastify({
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    maxParamLength: 100,
+    bodyLimit: 1,
+    return503OnClosing: true,
+  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+}
+
+/** Builds the agent's servers from a typed config and its dependencies. */
+export function createApp(config: ServerConfig, deps: Deps): Agent {
+  const credentials = createFastify(deps.logger);
+  registerErrorHandling(credentials);
+  registerCredentialsRoute(credentials, {
+    verifier: deps.verifier,
+    cache: deps.cache,
+    metrics: deps.metrics,
+    isAllowedHost: createHostCheck(config.bindHosts, config.port),
+    ...(deps.admit === undefined ? {} : { admit: deps.admit }),
+  });
+
+  let listeners: CredentialsListeners | undefined;
+  const checks: ReadinessCheck[] = [
+    () => (listeners === undefined ? 'credentials listeners not started' : listeners.notReadyReason()),
+    () => (deps.verifier.isReady() ? undefined : 'token signing keys not loaded'),
+    ...(deps.readiness ?? []),
+  ];
+  const probes = createFastify(deps.logger);
+  registerProbeRoutes(probes, () => checks);
+  const metricsApp = createFastify(deps.logger);
+  registerMetricsRoute(metricsApp, deps.metrics.registry);
+
+  return {
+    credentials,
+    probes,
+    metricsApp,
+    async start() {
+      await credentials.ready();
+      await probes.listen({ host: config.probeAddress, port: config.probePort });
+      if (config.metricsPort !== 0)
+        await metricsApp.listen({ host: config.metricsAddress, port: config.metricsPort });
+      listeners = await listenCredentials(
+        (req, res) => credentials.routing(req, res),
+        config.bindHosts,
+        config.port,
+        deps.logger,
+      );
+    },
+    listenerStates: () => listeners?.states ?? new Map(),
+    async close() {
+      await listeners?.close(config.shutdownGraceMs);
+      deps.cache.close();
+      await deps.onClose?.();
+      await Promise.all([credentials.close(), probes.close(), metricsApp.close()]);
+    },
+  };
+}

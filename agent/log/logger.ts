@@ -1,0 +1,43 @@
+import { type DestinationStream, type Logger, pino } from 'pino';
+import { scrubObject, scrubText, serializeError } from './redact.js';
+
+/** The logging surface components depend on (pino-compatible). */
+export interface Log {
+  error(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+/**
+ * Creates the JSON logger shared by every server and component. Every line passes through
+ * `scrubObject`, so no token or secret reaches the output at any level.
+ *
+ * @param level pino level (`info` by default in the CLI).
+ * @param destination where lines go; stdout when omitted.
+ */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'pod-identity-agent' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      messageKey: 'msg',
+      serializers: { err: serializeError, error: serializeError },
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (object) => scrubObject(object) as Record<string, unknown>,
+      },
+      hooks: {
+        logMethod(args, method) {
+          // Messages are ours, but a format argument could carry anything: scrub them too.
+          method.apply(
+            this,
+            args.map((a) => (typeof a === 'string' ? scrubText(a) : a)) as Parameters<typeof method>,
+          );
+        },
+      },
+    },
+    destination,
+  );
+}

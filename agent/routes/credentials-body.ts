@@ -1,0 +1,27 @@
+import type { RoleCredentials } from '../exchange/credential-exchanger.js';
+
+const bodies = new WeakMap<RoleCredentials, string>();
+
+/** UTC RFC 3339 ending in `Z`, whole seconds (clients.md: JS rejects `+00:00`, botocore needs a zone). */
+export function formatExpiration(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * The container-credentials JSON body (contract §1), computed once per credentials object:
+ * every hit for the same credentials answers with the same string.
+ */
+export function toCredentialsBody(credentials: RoleCredentials): string {
+  let body = bodies.get(credentials);
+  if (body === undefined) {
+    body = JSON.stringify({
+      AccessKeyId: credentials.accessKeyId,
+      SecretAccessKey: credentials.secretAccessKey,
+      Token: credentials.sessionToken,
+      AccountId: credentials.accountId,
+      Expiration: formatExpiration(credentials.expiration),
+    });
+    bodies.set(credentials, body);
+  }
+  return body;
+}
