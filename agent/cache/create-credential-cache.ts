@@ -1,0 +1,198 @@
+import { LRUCache } from 'lru-cache';
+import { identityKey, type PodIdentity, type VerifiedToken } from '../auth/token-verifier.js';
+import { isAgentError } from '../errors.js';
+import type { RoleCredentials } from '../exchange/credential-exchanger.js';
+import { type CacheEntry, createEntry } from './cache-entry.js';
+import { type CredentialCacheOptions, resolveCacheOptions } from './cache-options.js';
+import type { CacheResult, CredentialCache } from './credential-cache.js';
+import { createRefreshScheduler } from './refresh-scheduler.js';
+
+/** One upstream call in flight for one identity, shared by every waiter (single-flight). */
+interface Flight {
+  readonly identity: PodIdentity;
+  /** Set by `drop()`: waiters still get the result, but it is not stored. */
+  dropped: boolean;
+  promise: Promise<CacheResult>;
+}
+
+/**
+ * Creates the credential cache: hits are served from memory while more than `minRemainingMs` is left;
+ * concurrent misses for one identity share one upstream call and its outcome; used entries are
+ * refreshed in the background, rate-limited and jittered; a failed refresh keeps serving the old
+ * credentials (stale-if-error) until the minimum-remaining zone (reference.md: cache, concurrency and
+ * upstream-down rows).
+ *
+ * Single-flight is done here rather than with lru-cache's `fetch()`: `fetch()` keeps the pending call
+ * as the entry's value (so evicting or deleting it aborts the call), and its stale-on-rejection serves
+ * values past their TTL, whereas we must never serve under `minRemainingMs`.
+ *
+ * @throws TypeError naming the option when an option is invalid.
+ */
+export function createCredentialCache(options: CredentialCacheOptions): CredentialCache {
+  const opts = resolveCacheOptions(options);
+  const { exchanger, clock, metrics, minRemainingMs, logger } = opts;
+  // Bound children: the hit path increments without building a label object.
+  const hits = metrics.cacheEvents.labels('hit');
+  const misses = metrics.cacheEvents.labels('miss');
+  const refreshes = metrics.cacheEvents.labels('refresh');
+  const evictions = metrics.cacheEvents.labels('evict');
+  const staleServed = metrics.cacheEvents.labels('stale_served');
+  // A verifier that memoises returns the same identity object: reuse its key (and its cached hash).
+  const keys = new WeakMap<PodIdentity, string>();
+  const flights = new Map<string, Flight>();
+  let closed = false;
+
+  const entries = new LRUCache<string, CacheEntry>({
+    max: opts.maxEntries,
+    perf: clock,
+    dispose: (entry, _key, reason) => {
+      scheduler.cancel(entry);
+      if (reason === 'evict') evictions.inc();
+    },
+  });
+
+  const scheduler = createRefreshScheduler({
+    ...opts,
+    isCurrent: (entry) => entries.peek(entry.key) === entry,
+    lapse: (entry) => remove(entry.key),
+    refresh: startRefresh,
+  });
+
+  function syncGauge(): void {
+    metrics.cacheEntries.set(entries.size);
+  }
+
+  function remove(key: string): void {
+    if (entries.delete(key)) syncGauge();
+  }
+
+  function keyOf(identity: PodIdentity): string {
+    let key = keys.get(identity);
+    if (key === undefined) {
+      key = identityKey(identity);
+      keys.set(identity, key);
+    }
+    return key;
+  }
+
+  function store(key: string, token: VerifiedToken, credentials: RoleCredentials): void {
+    const entry = createEntry(key, token, credentials, minRemainingMs);
+    if (entry.serveUntil <= clock.now()) {
+      // Served once to its waiters (nothing better exists), but useless to cache.
+      logger.warn(
+        { namespace: token.identity.namespace, podName: token.identity.podName },
+        'credentials too short-lived to cache',
+      );
+      return;
+    }
+    entries.set(key, entry);
+    syncGauge();
+    scheduler.schedule(entry);
+  }
+
+  /** Returns the flight for `key`, starting the upstream call if none is in flight. */
+  function fly(key: string, token: VerifiedToken): Flight {
+    const existing = flights.get(key);
+    if (existing !== undefined) return existing;
+    const flight: Flight = { identity: token.identity, dropped: false, promise: undefined as never };
+    let call: Promise<RoleCredentials>;
+    try {
+      // No client signal: a client that gives up must find the result on its retry (reference.md).
+      call = exchanger.exchange(token);
+    } catch (error) {
+      call = Promise.reject(error);
+    }
+    flight.promise = call.then(
+      (credentials) => {
+        if (flights.get(key) === flight) flights.delete(key);
+        if (!flight.dropped && !closed) store(key, token, credentials);
+        return Object.freeze({ credentials, outcome: 'miss' as const });
+      },
+      (error: unknown) => {
+        if (flights.get(key) === flight) flights.delete(key);
+        throw error;
+      },
+    );
+    flights.set(key, flight);
+    return flight;
+  }
+
+  function startRefresh(entry: CacheEntry): boolean {
+    const { token } = entry;
+    if (token.identity.tokenExpiresAt <= clock.now()) {
+      // The pod stopped presenting fresh tokens (gone, or idle past its token): refresh nothing.
+      remove(entry.key);
+      return false;
+    }
+    entry.state = 'refreshing';
+    refreshes.inc();
+    fly(entry.key, token).promise.then(undefined, (error: unknown) => {
+      const retryable = isAgentError(error) && error.retryable;
+      const identity = token.identity;
+      logger.warn(
+        {
+          namespace: identity.namespace,
+          podName: identity.podName,
+          code: isAgentError(error) ? error.code : undefined,
+          retryable,
+        },
+        'background credential refresh failed',
+      );
+      if (entries.peek(entry.key) !== entry) return;
+      if (retryable) scheduler.refreshFailed(entry, clock.now());
+      else remove(entry.key);
+    });
+    return true;
+  }
+
+  function get(token: VerifiedToken): Promise<CacheResult> {
+    const key = keyOf(token.identity);
+    const entry = entries.get(key);
+    if (entry !== undefined) {
+      const now = clock.now();
+      if (entry.serveUntil > now) {
+        if (token.identity.tokenExpiresAt > entry.token.identity.tokenExpiresAt) entry.token = token;
+        entry.served = true;
+        if (entry.failed) staleServed.inc();
+        else hits.inc();
+        if (entry.state === 'idle') scheduler.wake(entry, now);
+        return entry.hit;
+      }
+    }
+    misses.inc();
+    return fly(key, token).promise;
+  }
+
+  function drop(
+    predicate: (identity: PodIdentity, credentials: RoleCredentials | undefined) => boolean,
+  ): number {
+    const doomed = new Set<string>();
+    entries.forEach((entry, key) => {
+      if (predicate(entry.token.identity, entry.credentials)) doomed.add(key);
+    });
+    for (const [key, flight] of flights) {
+      if (doomed.has(key) || predicate(flight.identity, undefined)) {
+        // Its waiters still get the result; later requests start afresh (e.g. with a new association).
+        flight.dropped = true;
+        flights.delete(key);
+        doomed.add(key);
+      }
+    }
+    for (const key of doomed) entries.delete(key);
+    if (doomed.size > 0) syncGauge();
+    return doomed.size;
+  }
+
+  return {
+    get,
+    drop,
+    get size(): number {
+      return entries.size;
+    },
+    close(): void {
+      closed = true;
+      scheduler.close();
+      for (const entry of entries.values()) scheduler.cancel(entry);
+    },
+  };
+}
