@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { type ByteResponse, createHttpTransport, type HttpTransport } from './eks-auth-http.js';
+
+/**
+ * A thin stand-in for `@aws-sdk/client-eks-auth` (not available from our registry), shaped like it
+ * so the real package can replace this file alone: `new EksAuthClient(config).send(new
+ * AssumeRoleForPodIdentityCommand(input), { abortSignal })`. API model: botocore
+ * `eks-auth/2023-11-26` (rest-json, SigV4 signing name `eks-auth`). One HTTP request per `send`:
+ * retries live in `retry.ts`, not here.
+ */
+
+/** Input of `AssumeRoleForPodIdentity`. */
+export interface AssumeRoleForPodIdentityCommandInput {
+  readonly clusterName: string;
+  /** The pod's projected service-account token. Sent in the body only; never logged. */
+  readonly token: string;
+}
+
+/** Output of `AssumeRoleForPodIdentity`, as the SDK returns it (`expiration` parsed to a `Date`). */
+export interface AssumeRoleForPodIdentityCommandOutput {
+  subject?: { namespace?: string; serviceAccount?: string };
+  audience?: string;
+  podIdentityAssociation?: { associationArn?: string; associationId?: string };
+  assumedRoleUser?: { arn?: string; assumeRoleId?: string };
+  credentials?: { sessionToken?: string; secretAccessKey?: string; accessKeyId?: string; expiration?: Date };
+  $metadata: { httpStatusCode?: number; requestId?: string };
+}
+
+/** The command object, as in the SDK. */
+export class AssumeRoleForPodIdentityCommand {
+  readonly input: AssumeRoleForPodIdentityCommandInput;
+  constructor(input: AssumeRoleForPodIdentityCommandInput) {
+    this.input = input;
+  }
+}
+
+/** Options of {@link EksAuthClient}. */
+export interface EksAuthClientConfig {
+  /** AWS region, e.g. `us-east-1`: signing region and default endpoint. */
+  readonly region: string;
+  /** Overrides the default endpoint `https://eks-auth.{region}.api.aws`. */
+  readonly endpoint?: URL | string | undefined;
+  /** Signing credentials. Default: `fromNodeProviderChain()` (the node's default AWS chain). */
+  readonly credentials?: AwsCredentialIdentityProvider | undefined;
+  /** Deadline of one HTTP request in milliseconds (connect to last byte). Default 5000. */
+  readonly requestTimeoutMs?: number | undefined;
+}
+
+/**
+ * An error answered by EKS Auth, shaped like the SDK's `ServiceException`: `name` is the error type
+ * (`AccessDeniedException`, ...). The message is the type too, never the upstream text, so it is safe to log.
+ */
+export class EksAuthServiceException extends Error {
+  override readonly name: string;
+  readonly $fault: 'client' | 'server';
+  readonly $metadata: { httpStatusCode: number; requestId?: string | undefined };
+
+  constructor(name: string, httpStatusCode: number, requestId: string | undefined) {
+    super(name);
+    this.name = name;
+    this.$fault = httpStatusCode >= 500 ? 'server' : 'client';
+    this.$metadata = { httpStatusCode, requestId };
+  }
+}
+
+const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/;
+
+/** Client for the EKS Auth API (only `AssumeRoleForPodIdentity`, the one operation it has). */
+export class EksAuthClient {
+  readonly #endpoint: URL;
+  readonly #signer: SignatureV4;
+  readonly #timeoutMs: number;
+  readonly #transport: HttpTransport = createHttpTransport();
+
+  constructor(config: EksAuthClientConfig) {
+    if (typeof config.region !== 'string' || !/^[a-z0-9-]+$/.test(config.region))
+      throw new TypeError('"region" must be an AWS region name such as us-east-1');
+    const timeoutMs = config.requestTimeoutMs ?? 5000;
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
+      throw new TypeError('"requestTimeoutMs" must be a positive integer');
+    const endpoint = new URL(config.endpoint ?? `https://eks-auth.${config.region}.api.aws`);
+    if (endpoint.protocol !== 'https:' && endpoint.protocol !== 'http:')
+      throw new TypeError('"endpoint" must be an http or https URL');
+    this.#endpoint = endpoint;
+    this.#timeoutMs = timeoutMs;
+    this.#signer = new SignatureV4({
+      service: 'eks-auth',
+      region: config.region,
+      credentials: config.credentials ?? fromNodeProviderChain(),
+      sha256: Hash.bind(null, 'sha256'),
+    });
+  }
+
+  /** Sends one request. Rejects with {@link EksAuthServiceException}, or the network/timeout error itself. */
+  async send(
+    command: AssumeRoleForPodIdentityCommand,
+    options: { abortSignal?: AbortSignal | undefined } = {},
+  ): Promise<AssumeRoleForPodIdentityCommandOutput> {
+    const { clusterName, token } = command.input;
+    if (!CLUSTER_NAME.test(clusterName)) throw new TypeError('"clusterName" is not a valid EKS cluster name');
+    const base = this.#endpoint.pathname.replace(/\/+$/, '');
+    const path = `${base}/clusters/${encodeURIComponent(clusterName)}/assume-role-for-pod-identity`;
+    const body = JSON.stringify({ token });
+    const signed = await this.#signer.sign({
+      method: 'POST',
+      protocol: this.#endpoint.protocol,
+      hostname: this.#endpoint.hostname,
+      ...(this.#endpoint.port === '' ? {} : { port: Number(this.#endpoint.port) }),
+      path,
+      query: {},
+      headers: {
+        host: this.#endpoint.host,
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(body)),
+        'amz-sdk-invocation-id': randomUUID(),
+      },
+      body,
+    });
+    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    const signal = options.abortSignal ? AbortSignal.any([options.abortSignal, timeout]) : timeout;
+    const url = new URL(path, this.#endpoint);
+    const response = await this.#transport.post(url, signed.headers, body, signal);
+    return parseResponse(response);
+  }
+
+  /** Closes idle keep-alive connections (as the SDK's `destroy()`). */
+  destroy(): void {
+    this.#transport.destroy();
+  }
+}
+
+function parseResponse(response: ByteResponse): AssumeRoleForPodIdentityCommandOutput {
+  const requestId = response.headers['x-amzn-requestid'];
+  const text = response.body.toString('utf8');
+  let parsed: unknown;
+  try {
+    parsed = text === '' ? {} : JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (response.statusCode < 200 || response.statusCode > 299) {
+    throw new EksAuthServiceException(errorType(response, parsed), response.statusCode, requestId);
+  }
+  if (!isObject(parsed))
+    throw new EksAuthServiceException('DeserializationError', response.statusCode, requestId);
+  const creds = isObject(parsed.credentials) ? parsed.credentials : undefined;
+  return {
+    ...(parsed as Omit<AssumeRoleForPodIdentityCommandOutput, '$metadata'>),
+    ...(creds ? { credentials: { ...creds, expiration: toDate(creds.expiration) } } : {}),
+    $metadata: { httpStatusCode: response.statusCode, requestId },
+  } as AssumeRoleForPodIdentityCommandOutput;
+}
+
+/** rest-json error code: header first, then body `code`/`__type`; drop `:` suffixes and namespaces. */
+function errorType(response: ByteResponse, body: unknown): string {
+  const fromBody = isObject(body) ? (body.code ?? body.Code ?? body.__type) : undefined;
+  const raw = response.headers['x-amzn-errortype'] ?? (typeof fromBody === 'string' ? fromBody : undefined);
+  const cleaned = raw?.split(':')[0]?.split('#').pop()?.trim();
+  return cleaned !== undefined && /^[A-Za-z0-9_.]{1,100}$/.test(cleaned) ? cleaned : 'UnknownError';
+}
+
+/** rest-json timestamps default to epoch seconds; accept ISO strings too. */
+function toDate(value: unknown): Date | undefined {
+  if (typeof value === 'number') return new Date(value * 1000);
+  if (typeof value === 'string') {
+    const n = Number(value);
+    return Number.isFinite(n) && value.trim() !== '' ? new Date(n * 1000) : new Date(value);
+  }
+  return undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

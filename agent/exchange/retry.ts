@@ -1,0 +1,84 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { isAgentError } from '../errors.js';
+
+/** How {@link withRetry} retries. Every field is optional. */
+export interface RetryOptions {
+  /** Total attempts, first included. Default 3 (as the reference agent). */
+  readonly attempts?: number;
+  /** Backoff base in milliseconds: attempt n waits up to base * 2^(n-1). Default 100. */
+  readonly baseDelayMs?: number;
+  /** Cap of one backoff in milliseconds. Default 1000. */
+  readonly maxDelayMs?: number;
+  /** Deadline of one attempt in milliseconds. Default 1500. */
+  readonly perAttemptTimeoutMs?: number;
+  /** Uniform random in [0, 1) for the jitter. Default `Math.random`. */
+  readonly random?: () => number;
+  /** Waits `ms` milliseconds; rejects when `signal` aborts. Default: a timer. */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Outer signal: aborting it stops the current attempt and any further one. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** {@link RetryOptions} with defaults applied and checked. */
+export type ResolvedRetryOptions = Required<Omit<RetryOptions, 'signal'>>;
+
+const sleepTimer = (ms: number, signal?: AbortSignal): Promise<void> =>
+  delay(ms, undefined, signal ? { signal } : {});
+
+/** Applies defaults and checks values; throws a `TypeError` naming the bad option. */
+export function resolveRetryOptions(options: RetryOptions = {}): ResolvedRetryOptions {
+  const resolved: ResolvedRetryOptions = {
+    attempts: options.attempts ?? 3,
+    baseDelayMs: options.baseDelayMs ?? 100,
+    maxDelayMs: options.maxDelayMs ?? 1000,
+    perAttemptTimeoutMs: options.perAttemptTimeoutMs ?? 1500,
+    random: options.random ?? Math.random,
+    sleep: options.sleep ?? sleepTimer,
+  };
+  if (!Number.isInteger(resolved.attempts) || resolved.attempts < 1)
+    throw new TypeError('"attempts" must be a positive integer');
+  for (const name of ['baseDelayMs', 'maxDelayMs'] as const) {
+    if (!Number.isFinite(resolved[name]) || resolved[name] < 0)
+      throw new TypeError(`"${name}" must be a non-negative number of milliseconds`);
+  }
+  if (!Number.isInteger(resolved.perAttemptTimeoutMs) || resolved.perAttemptTimeoutMs <= 0)
+    throw new TypeError('"perAttemptTimeoutMs" must be a positive integer of milliseconds');
+  return resolved;
+}
+
+/** Full-jitter exponential backoff before retry number `retry` (1 = the first retry), in ms. */
+export function backoffDelay(retry: number, options: ResolvedRetryOptions): number {
+  const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (retry - 1));
+  return Math.floor(options.random() * ceiling);
+}
+
+/**
+ * Runs `fn` until it succeeds, retrying only an `AgentError` with `retryable: true` (STYLE.md: retry
+ * reads that flag and nothing else), at most `attempts` times, with full-jitter backoff. Each attempt
+ * gets a signal that aborts at `perAttemptTimeoutMs` or when the outer `signal` aborts. The last error
+ * is rethrown as is.
+ */
+export async function withRetry<T>(
+  fn: (signal: AbortSignal, attempt: number) => Promise<T>,
+  options: RetryOptions = {},
+): Promise<T> {
+  const resolved = resolveRetryOptions(options);
+  const outer = options.signal;
+  for (let attempt = 1; ; attempt++) {
+    outer?.throwIfAborted();
+    const timeout = AbortSignal.timeout(resolved.perAttemptTimeoutMs);
+    const signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
+    try {
+      return await fn(signal, attempt);
+    } catch (error) {
+      const retryable = isAgentError(error) && error.retryable;
+      if (!retryable || attempt >= resolved.attempts || outer?.aborted) throw error;
+      // An outer abort during the backoff ends the loop with the upstream error, not the abort.
+      const slept = await resolved.sleep(backoffDelay(attempt, resolved), outer).then(
+        () => true,
+        () => false,
+      );
+      if (!slept) throw error;
+    }
+  }
+}
