@@ -1,0 +1,68 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+
+/** Default deadline of one key-set request, milliseconds. */
+export const DEFAULT_FETCH_TIMEOUT_MS = 5000;
+/** Largest accepted key-set or discovery document, bytes (real ones are a few KiB). */
+export const MAX_DOCUMENT_BYTES = 1024 * 1024;
+
+/** Options of {@link fetchJson}. */
+export interface FetchJsonOptions {
+  /** Deadline for the whole request, milliseconds. Default {@link DEFAULT_FETCH_TIMEOUT_MS}. */
+  readonly timeoutMs?: number;
+  /** Extra request headers (e.g. a bearer token; never put in error messages). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** PEM CA bundle trusted for https URLs instead of the system roots. */
+  readonly ca?: string | Buffer;
+}
+
+/**
+ * GETs `url` and parses its JSON body. Only status 200 is accepted: redirects are not followed
+ * (security.md threat 5). Rejects with an `Error` naming the URL and the problem, never a header value.
+ */
+export function fetchJson(url: URL, options: FetchJsonOptions = {}): Promise<unknown> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
+  const where = `${url.origin}${url.pathname}`;
+  return new Promise((resolve, reject) => {
+    const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = request(
+      url,
+      {
+        method: 'GET',
+        headers: { accept: 'application/json', ...options.headers },
+        ...(options.ca === undefined ? {} : { ca: options.ca }),
+      },
+      (res) => readBody(res, where).then(resolve, reject),
+    );
+    const timer = setTimeout(
+      () => req.destroy(new Error(`GET ${where} timed out after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    timer.unref();
+    req.on('close', () => clearTimeout(timer));
+    req.on('error', (error) => reject(new Error(`GET ${where} failed: ${error.message}`, { cause: error })));
+    req.end();
+  });
+}
+
+async function readBody(res: IncomingMessage, where: string): Promise<unknown> {
+  if (res.statusCode !== 200) {
+    res.resume();
+    throw new Error(`GET ${where} answered HTTP ${res.statusCode}`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_DOCUMENT_BYTES) {
+      res.destroy();
+      throw new Error(`GET ${where} answered more than ${MAX_DOCUMENT_BYTES} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch (cause) {
+    throw new Error(`GET ${where} did not answer JSON`, { cause });
+  }
+}

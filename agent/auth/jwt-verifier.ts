@@ -1,0 +1,205 @@
+import { createHash } from 'node:crypto';
+import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
+import { LRUCache } from 'lru-cache';
+import type { Clock } from '../clock.js';
+import { AgentError, type AgentErrorCode, isAgentError } from '../errors.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { toPodIdentity } from './claims.js';
+import { ALLOWED_ALGORITHMS } from './jwks.js';
+import type { TokenKeySet } from './key-set.js';
+import { checkRawToken } from './raw-token.js';
+import type { TokenVerifier, VerifiedToken } from './token-verifier.js';
+
+/** Default clock leeway on `exp`/`nbf`, seconds (security.md threat 10). */
+export const DEFAULT_LEEWAY_SECONDS = 60;
+/** Default bound on memoized verified tokens. */
+export const DEFAULT_MEMO_SIZE = 10_000;
+/** Default time a rejected token hash is answered from the negative cache, milliseconds. */
+export const DEFAULT_NEGATIVE_TTL_MS = 60_000;
+/** Default bound on remembered rejected token hashes. */
+export const DEFAULT_NEGATIVE_SIZE = 10_000;
+/** Audiences of the API server: a token for them is never accepted here (security.md threat 1). */
+export const API_SERVER_AUDIENCES = Object.freeze([
+  'https://kubernetes.default.svc',
+  'https://kubernetes.default.svc.cluster.local',
+]);
+
+/** Options of {@link createJwtVerifier}. */
+export interface JwtVerifierOptions {
+  readonly keySet: TokenKeySet;
+  /** Exact expected `iss`. Undefined: the issuer the key set discovered (Kubernetes key source). */
+  readonly issuer: string | undefined;
+  /** Exact audience that must be in `aud`. */
+  readonly audience: string;
+  readonly clock: Clock;
+  readonly metrics: Pick<Metrics, 'tokenValidations'>;
+  /** Leeway on `exp` and `nbf`, seconds. Default {@link DEFAULT_LEEWAY_SECONDS}. */
+  readonly leewaySeconds?: number | undefined;
+  /** Most verified tokens memoized. Default {@link DEFAULT_MEMO_SIZE}. */
+  readonly memoSize?: number | undefined;
+  /** Milliseconds a rejected token is refused without a signature check. Default {@link DEFAULT_NEGATIVE_TTL_MS}. */
+  readonly negativeTtlMs?: number | undefined;
+  /** Most rejected token hashes remembered. Default {@link DEFAULT_NEGATIVE_SIZE}. */
+  readonly negativeSize?: number | undefined;
+  /** This node's name: tokens whose node claim names another node are `TokenNotBound` (threat 3). */
+  readonly nodeName?: string | undefined;
+}
+
+interface MemoEntry {
+  readonly verified: VerifiedToken;
+  /** `exp` + leeway, milliseconds. */
+  readonly usableUntil: number;
+  /** Key set generation the signature was checked against. */
+  readonly generation: number;
+}
+
+interface Rejection {
+  readonly code: AgentErrorCode;
+  readonly until: number;
+}
+
+const RESULT: Partial<Record<AgentErrorCode, string>> = {
+  MissingToken: 'missing',
+  MalformedToken: 'malformed',
+  InvalidToken: 'invalid',
+  ExpiredToken: 'expired',
+  TokenNotBound: 'not_bound',
+};
+
+function positiveInt(name: string, value: number | undefined, fallback: number, min = 1): number {
+  const n = value ?? fallback;
+  if (!Number.isSafeInteger(n) || n < min) throw new Error(`"${name}" must be an integer of at least ${min}`);
+  return n;
+}
+
+/** Maps a jose failure to the contract's code; `cacheable` is false when retrying may succeed. */
+function fromJoseError(error: unknown): { code: AgentErrorCode; cacheable: boolean } {
+  if (error instanceof joseErrors.JWTExpired) return { code: 'ExpiredToken', cacheable: true };
+  if (
+    error instanceof joseErrors.JWTClaimValidationFailed &&
+    (error.claim === 'nbf' || error.claim === 'iat') &&
+    error.reason === 'check_failed'
+  )
+    return { code: 'ExpiredToken', cacheable: true };
+  // No key for this kid even after a refetch: a rotation may still be propagating, so no negative caching.
+  const noKey =
+    error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWKSMultipleMatchingKeys;
+  return { code: 'InvalidToken', cacheable: !noKey };
+}
+
+/**
+ * Creates the token verifier (security.md threats 1, 3, 9, 10). Order: raw header checks, SHA-256,
+ * memo of verified tokens (no signature check on repeat, still refused after `exp` + leeway),
+ * negative cache of rejected hashes, then jose `jwtVerify` with the allowed algorithms, exact issuer
+ * and audience, leeway and the injected clock, then the `kubernetes.io` claims and node binding.
+ * Every call counts once in `tokenValidations{result}` (`valid`, `memo_hit`, `invalid`, `expired`,
+ * `malformed`, `missing`, `not_bound`, `negative_hit`); with `nodeName` set, a verified token without
+ * a node claim also counts `no_node_claim`.
+ */
+export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
+  const { keySet, audience, clock, metrics, nodeName } = options;
+  const leewaySeconds = positiveInt('leewaySeconds', options.leewaySeconds, DEFAULT_LEEWAY_SECONDS, 0);
+  const negativeTtlMs = positiveInt('negativeTtlMs', options.negativeTtlMs, DEFAULT_NEGATIVE_TTL_MS, 0);
+  if (typeof audience !== 'string' || audience.length === 0) throw new Error('"audience" must not be empty');
+  if (API_SERVER_AUDIENCES.includes(audience) || audience === options.issuer)
+    throw new Error('"audience" must not be an audience of the Kubernetes API server');
+  if (options.issuer !== undefined && options.issuer.length === 0)
+    throw new Error('"issuer" must not be empty');
+  const memo = new LRUCache<string, MemoEntry>({
+    max: positiveInt('memoSize', options.memoSize, DEFAULT_MEMO_SIZE),
+  });
+  const rejected = new LRUCache<string, Rejection>({
+    max: positiveInt('negativeSize', options.negativeSize, DEFAULT_NEGATIVE_SIZE),
+  });
+  const count = (result: string) => metrics.tokenValidations.inc({ result });
+  const issuer = () => options.issuer ?? keySet.issuer();
+
+  const fail = (code: AgentErrorCode, tokenHash?: string, cause?: unknown): never => {
+    if (tokenHash !== undefined && negativeTtlMs > 0)
+      rejected.set(tokenHash, { code, until: clock.now() + negativeTtlMs });
+    count(RESULT[code] ?? 'invalid');
+    throw new AgentError(code, cause === undefined ? {} : { cause });
+  };
+
+  const verifySignature = async (token: string, tokenHash: string): Promise<VerifiedToken> => {
+    const expected = issuer();
+    if (expected === undefined)
+      throw new AgentError('UpstreamUnavailable', {
+        retryable: true,
+        cause: new Error('the token issuer is not known yet (key source discovery has not succeeded)'),
+      });
+    try {
+      decodeProtectedHeader(token);
+      decodeJwt(token);
+    } catch (cause) {
+      count('malformed');
+      throw new AgentError('MalformedToken', { cause });
+    }
+    const generation = keySet.generation();
+    let identity: VerifiedToken['identity'];
+    try {
+      const { payload } = await jwtVerify(token, (header, input) => keySet.getKey(header, input), {
+        algorithms: [...ALLOWED_ALGORITHMS],
+        issuer: expected,
+        audience,
+        clockTolerance: leewaySeconds,
+        currentDate: new Date(clock.now()),
+        requiredClaims: ['exp', 'iat', 'sub'],
+      });
+      identity = toPodIdentity(payload, (payload.exp as number) * 1000);
+    } catch (error) {
+      if (isAgentError(error)) return fail(error.code, tokenHash, error.cause);
+      if (!(error instanceof joseErrors.JOSEError)) throw error;
+      if (!keySet.isLoaded()) throw new AgentError('UpstreamUnavailable', { retryable: true, cause: error });
+      const { code, cacheable } = fromJoseError(error);
+      return fail(code, cacheable ? tokenHash : undefined, error);
+    }
+    if (nodeName !== undefined && identity.nodeName !== undefined && identity.nodeName !== nodeName)
+      return fail('TokenNotBound', tokenHash, new Error('token is bound to another node'));
+    if (nodeName !== undefined && identity.nodeName === undefined) count('no_node_claim');
+    const verified: VerifiedToken = { identity, token, tokenHash };
+    memo.set(tokenHash, {
+      verified,
+      usableUntil: identity.tokenExpiresAt + leewaySeconds * 1000,
+      generation,
+    });
+    count('valid');
+    return verified;
+  };
+
+  return {
+    isReady: () => keySet.isLoaded() && issuer() !== undefined,
+    async verify(header: string | undefined): Promise<VerifiedToken> {
+      let token: string;
+      try {
+        token = checkRawToken(header);
+      } catch (error) {
+        if (isAgentError(error)) count(RESULT[error.code] ?? 'malformed');
+        throw error;
+      }
+      const tokenHash = createHash('sha256').update(token).digest('hex');
+      const now = clock.now();
+      const hit = memo.get(tokenHash);
+      if (hit !== undefined) {
+        if (now >= hit.usableUntil) {
+          memo.delete(tokenHash);
+          return fail('ExpiredToken', tokenHash);
+        }
+        if (hit.generation === keySet.generation()) {
+          count('memo_hit');
+          return hit.verified;
+        }
+        memo.delete(tokenHash); // the keys changed: check the signature again
+      }
+      const rejection = rejected.get(tokenHash);
+      if (rejection !== undefined) {
+        if (now < rejection.until) {
+          count('negative_hit');
+          throw new AgentError(rejection.code);
+        }
+        rejected.delete(tokenHash);
+      }
+      return verifySignature(token, tokenHash);
+    },
+  };
+}
