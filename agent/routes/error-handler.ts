@@ -11,9 +11,9 @@ function fromFastifyError(error: FastifyError): AgentError | undefined {
   return undefined;
 }
 
-/** The JSON error body of contract §1. */
-export function errorBody(code: AgentErrorCode, message: string): string {
-  return JSON.stringify({ code, message });
+/** The JSON error body of contract §1 (bytes, so the content type stays exactly `application/json`). */
+export function errorBody(code: AgentErrorCode, message: string): Buffer {
+  return Buffer.from(JSON.stringify({ code, message }));
 }
 
 /**

@@ -43,6 +43,12 @@ export async function listenCredentials(
   const states = new Map<string, ListenerState>();
   const servers = new Map<string, Server>();
   const timers = new Set<NodeJS.Timeout>();
+  let closing = false;
+  // While draining, answers on kept-alive connections close them, so close() does not wait for idle sockets.
+  const serve: Handler = (req, res) => {
+    if (closing) res.shouldKeepAlive = false;
+    handler(req, res);
+  };
 
   const bind = async (host: string): Promise<void> => {
     const server = createServer(
@@ -53,7 +59,7 @@ export async function listenCredentials(
         keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
         insecureHTTPParser: false,
       },
-      handler,
+      serve,
     );
     try {
       await new Promise<void>((resolve, reject) => {
@@ -101,6 +107,7 @@ export async function listenCredentials(
         : `credentials address not bound: ${missing.map(([h, s]) => `${h}:${port} (${s === 'in-use' ? 'in use by another process' : 'bind failed'})`).join(', ')}`;
     },
     async close(graceMs) {
+      closing = true;
       for (const timer of timers) clearTimeout(timer);
       for (const host of states.keys()) states.set(host, 'closed');
       await Promise.all(
@@ -108,12 +115,13 @@ export async function listenCredentials(
           (server) =>
             new Promise<void>((resolve) => {
               const force = setTimeout(() => server.closeAllConnections(), graceMs);
+              const sweep = setInterval(() => server.closeIdleConnections(), 50);
               force.unref();
               server.close(() => {
                 clearTimeout(force);
+                clearInterval(sweep);
                 resolve();
               });
-              server.closeIdleConnections();
             }),
         ),
       );

@@ -1,0 +1,44 @@
+import type { PodIdentity, VerifiedToken } from '../../agent/auth/token-verifier.js';
+import type { CacheResult, CredentialCache } from '../../agent/cache/credential-cache.js';
+import type { RoleCredentials } from '../../agent/exchange/credential-exchanger.js';
+import { EPOCH } from './fake-verifier.js';
+
+/** Credentials with sensible defaults. */
+export function roleCredentials(overrides: Partial<RoleCredentials> = {}): RoleCredentials {
+  return {
+    accessKeyId: 'ASIAEXAMPLEKEY000001',
+    secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY',
+    sessionToken: 'FwoGZXIvYXdzEXAMPLESESSIONTOKEN0123456789abcdefABCDEF',
+    accountId: '123456789012',
+    roleArn: 'arn:aws:iam::123456789012:role/S3AccessRole',
+    expiration: EPOCH + 6 * 3_600_000,
+    ...overrides,
+  };
+}
+
+/** Answers every identity with the same credentials, or throws `failWith`. */
+export class FakeCache implements CredentialCache {
+  credentials = roleCredentials();
+  failWith: Error | undefined;
+  outcome: CacheResult['outcome'] = 'hit';
+  readonly seen: VerifiedToken[] = [];
+  closed = false;
+
+  async get(token: VerifiedToken): Promise<CacheResult> {
+    this.seen.push(token);
+    if (this.failWith !== undefined) throw this.failWith;
+    return { credentials: this.credentials, outcome: this.outcome };
+  }
+
+  drop(_predicate: (identity: PodIdentity, credentials: RoleCredentials | undefined) => boolean): number {
+    return 0;
+  }
+
+  get size(): number {
+    return this.seen.length;
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
