@@ -271,4 +271,11 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
     defaults: { webhook: 'http://169.254.170.23/v1/credentials' },
     help: 'AWS_CONTAINER_CREDENTIALS_FULL_URI given to pods (http://[fd00:ec2::23]/v1/credentials on IPv6 clusters).',
   }),
+  flag({
+    name: 'no-proxy-append',
+    kind: 'bool',
+    commands: ['webhook'],
+    defaults: { webhook: 'false' },
+    help: "Append 169.254.170.23 and [fd00:ec2::23] to a container's existing literal NO_PROXY/no_proxy value.",
+  }),
 ]);

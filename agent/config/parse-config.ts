@@ -71,6 +71,8 @@ export interface WebhookConfig extends CommonConfig {
   /** Milliseconds. */
   readonly tokenExpirationMs: number;
   readonly credentialsUri: URL;
+  /** Append the link-local addresses to containers' existing `NO_PROXY`. */
+  readonly noProxyAppend: boolean;
 }
 
 /** What `parseConfig` returns. */
@@ -221,6 +223,7 @@ function build(
       tlsKeyFile: tlsKeyFile ?? '',
       tokenExpirationMs,
       credentialsUri: url('credentials-uri') as URL,
+      noProxyAppend: v.get('no-proxy-append') === true,
     };
   }
 
