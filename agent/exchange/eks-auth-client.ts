@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { type ByteResponse, createHttpTransport, type HttpTransport } from './eks-auth-http.js';
 
 /**
@@ -44,8 +44,8 @@ export interface EksAuthClientConfig {
   readonly region: string;
   /** Overrides the default endpoint `https://eks-auth.{region}.api.aws`. */
   readonly endpoint?: URL | string | undefined;
-  /** Signing credentials. Default: `fromNodeProviderChain()` (the node's default AWS chain). */
-  readonly credentials?: AwsCredentialIdentityProvider | undefined;
+  /** Signing credentials, static or a provider. Default: `fromNodeProviderChain()` (the node's default AWS chain). */
+  readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
   /** Deadline of one HTTP request in milliseconds (connect to last byte). Default 5000. */
   readonly requestTimeoutMs?: number | undefined;
 }
