@@ -1,5 +1,5 @@
 import { KeyObject, sign } from 'node:crypto';
-import { base64url, exportSPKI, importJWK, type JWK, SignJWT } from 'jose';
+import { base64url, type CryptoKey, exportSPKI, importJWK, type JWK, SignJWT } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createJwtVerifier, type JwtVerifierOptions } from '../../agent/auth/jwt-verifier.js';
 import { createKeySet, type KeySet } from '../../agent/auth/key-set.js';
@@ -69,7 +69,8 @@ function unsigned(header: object, payload: object): string {
 }
 
 async function hs256WithPublicKey(): Promise<string> {
-  const pem = await exportSPKI(await importJWK(rsaKeys.jwks.keys[0] as JWK, 'RS256', { extractable: true }));
+  const publicKey = await importJWK(rsaKeys.jwks.keys[0] as JWK, 'RS256', { extractable: true });
+  const pem = await exportSPKI(publicKey as CryptoKey);
   const claims = JSON.parse(
     new TextDecoder().decode(base64url.decode((await mint()).split('.')[1] as string)),
   ) as object;
