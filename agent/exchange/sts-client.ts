@@ -1,0 +1,66 @@
+import {
+  AssumeRoleCommand,
+  type AssumeRoleCommandInput,
+  type AssumeRoleCommandOutput,
+  AssumeRoleWithWebIdentityCommand,
+  type AssumeRoleWithWebIdentityCommandInput,
+  type AssumeRoleWithWebIdentityCommandOutput,
+  STSClient,
+  type STSClientConfig,
+} from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+
+/** Default deadline of one STS request, milliseconds (connect to last byte). */
+export const DEFAULT_STS_TIMEOUT_MS = 5000;
+
+/** The two STS operations the exchanges use. One HTTP request per call: retries live in the caller. */
+export interface StsApi {
+  assumeRole(input: AssumeRoleCommandInput, signal?: AbortSignal): Promise<AssumeRoleCommandOutput>;
+  assumeRoleWithWebIdentity(
+    input: AssumeRoleWithWebIdentityCommandInput,
+    signal?: AbortSignal,
+  ): Promise<AssumeRoleWithWebIdentityCommandOutput>;
+  /** Closes idle connections. */
+  destroy(): void;
+}
+
+/** Options of {@link createStsApi}. */
+export interface StsApiOptions {
+  /** AWS region; also picks the regional endpoint `https://sts.{region}.amazonaws.com`. */
+  readonly region: string;
+  /** Overrides the endpoint (`--sts-endpoint`). */
+  readonly endpoint?: URL | undefined;
+  /** Signing credentials. Default: the SDK's default chain. Unused by `AssumeRoleWithWebIdentity`. */
+  readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
+  /** Deadline of one request, milliseconds. Default {@link DEFAULT_STS_TIMEOUT_MS}. */
+  readonly requestTimeoutMs?: number | undefined;
+}
+
+/** Builds an {@link StsApi} on `@aws-sdk/client-sts` with SDK retries off (the exchange retries). */
+export function createStsApi(options: StsApiOptions): StsApi {
+  if (typeof options.region !== 'string' || !/^[a-z0-9-]+$/.test(options.region))
+    throw new TypeError('"region" must be an AWS region name such as us-east-1');
+  const timeout = options.requestTimeoutMs ?? DEFAULT_STS_TIMEOUT_MS;
+  if (!Number.isInteger(timeout) || timeout <= 0)
+    throw new TypeError('"requestTimeoutMs" must be a positive integer');
+  const config: STSClientConfig = {
+    region: options.region,
+    maxAttempts: 1,
+    // The regional endpoint, never the global one (STS's own recommendation; works with RegionDisabled checks).
+    useGlobalEndpoint: false,
+    requestHandler: { connectionTimeout: timeout, requestTimeout: timeout },
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint.href }),
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+  };
+  const client = new STSClient(config);
+  const deadline = (signal: AbortSignal | undefined) => {
+    const timer = AbortSignal.timeout(timeout);
+    return { abortSignal: signal === undefined ? timer : AbortSignal.any([signal, timer]) };
+  };
+  return {
+    assumeRole: (input, signal) => client.send(new AssumeRoleCommand(input), deadline(signal)),
+    assumeRoleWithWebIdentity: (input, signal) =>
+      client.send(new AssumeRoleWithWebIdentityCommand(input), deadline(signal)),
+    destroy: () => client.destroy(),
+  };
+}
