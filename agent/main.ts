@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { createApp } from './app.js';
+import { systemClock } from './clock.js';
+import { formatHelp } from './config/help.js';
+import { type Config, parseConfig, type ServerConfig } from './config/parse-config.js';
+import { ConfigError } from './errors.js';
+import { runInit } from './init/run-init.js';
+import { createLogger } from './log/logger.js';
+import { createServerDeps } from './server-deps.js';
+
+/** Exit code of an invalid command line (contract §2). */
+const EXIT_USAGE = 2;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function runServer(config: ServerConfig): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  const agent = createApp(config, createServerDeps(config, { logger, clock: systemClock }));
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining in-flight requests');
+    agent.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  try {
+    await agent.start();
+  } catch (err) {
+    logger.fatal({ err }, 'cannot start');
+    process.exit(1);
+  }
+  logger.info({ version: version(), exchange: config.exchange, bindHosts: config.bindHosts, port: config.port }, 'agent started');
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  let config: Config;
+  try {
+    config = parseConfig(argv, process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`pod-identity-agent: ${err.problems.join('; ')} (see --help)\n`);
+    process.exit(EXIT_USAGE);
+  }
+  switch (config.command) {
+    case 'help':
+      process.stdout.write(formatHelp(config.topic));
+      return;
+    case 'version':
+      process.stdout.write(`pod-identity-agent ${version()}\n`);
+      return;
+    case 'init':
+      process.exitCode = await runInit(config, {});
+      return;
+    case 'server':
+      return runServer(config);
+    case 'webhook':
+      process.stderr.write('pod-identity-agent: webhook is not wired yet\n');
+      process.exit(EXIT_USAGE);
+  }
+}
+
+await main(process.argv.slice(2));
