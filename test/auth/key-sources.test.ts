@@ -1,0 +1,206 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createDiscoveryKeyFetcher,
+  createFileKeyFetcher,
+  createKeyFetcher,
+  createUriKeyFetcher,
+  discoveryUrl,
+} from '../../agent/auth/key-sources.js';
+import { createKubernetesKeyFetcher, kubernetesBaseUrl } from '../../agent/auth/kubernetes-key-source.js';
+import { createClusterKeys } from '../../test-support/cluster-keys.js';
+
+const keys = await createClusterKeys();
+
+type Handler = (
+  path: string,
+  headers: IncomingHttpHeaders,
+) => { status?: number; body?: unknown; raw?: string; hang?: boolean; location?: string };
+
+let server: Server;
+let base: URL;
+let handler: Handler;
+let seen: Array<{ path: string; headers: IncomingHttpHeaders }>;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'key-sources-'));
+  server = createServer((req, res) => {
+    seen.push({ path: req.url ?? '', headers: req.headers });
+    const answer = handler(req.url ?? '', req.headers);
+    if (answer.hang) return;
+    res.writeHead(answer.status ?? 200, {
+      'content-type': 'application/json',
+      ...(answer.location === undefined ? {} : { location: answer.location }),
+    });
+    res.end(answer.raw ?? JSON.stringify(answer.body ?? {}));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  await rm(dir, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  seen = [];
+});
+
+describe('file key source', () => {
+  it('reads a JWKS file written by the cluster keys', async () => {
+    const path = await keys.writeJwksFile(dir);
+    expect((await createFileKeyFetcher(path)()).document).toEqual(keys.jwks);
+  });
+
+  it.each([
+    ['a missing file', 'missing.json', undefined],
+    ['a file that is not JSON', 'junk.json', 'not json'],
+  ])('rejects %s', async (_, name, content) => {
+    if (content !== undefined) await writeFile(join(dir, name), content);
+    await expect(createFileKeyFetcher(join(dir, name))()).rejects.toThrow();
+  });
+});
+
+describe('URI key source', () => {
+  it('GETs the JWKS', async () => {
+    handler = () => ({ body: keys.jwks });
+    expect((await createUriKeyFetcher(new URL('/keys', base))()).document).toEqual(keys.jwks);
+    expect(seen.map((s) => s.path)).toEqual(['/keys']);
+  });
+
+  it.each<[string, ReturnType<Handler>]>([
+    ['a server error', { status: 500 }],
+    ['a redirect (never followed)', { status: 302, location: 'http://169.254.169.254/' }],
+    ['a body that is not JSON', { raw: '<html>' }],
+    ['a body over 1 MiB', { raw: `"${'x'.repeat(1024 * 1024 + 1)}"` }],
+  ])('rejects %s', async (_, answer) => {
+    handler = () => answer;
+    await expect(createUriKeyFetcher(new URL('/keys', base))()).rejects.toThrow();
+  });
+
+  it('gives up after the timeout', async () => {
+    handler = () => ({ hang: true });
+    const started = Date.now();
+    await expect(createUriKeyFetcher(new URL('/keys', base), { timeoutMs: 100 })()).rejects.toThrow(
+      /timed out/,
+    );
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('rejects an unreachable endpoint', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    await expect(createUriKeyFetcher(new URL(`http://127.0.0.1:${port}/keys`))()).rejects.toThrow();
+  });
+});
+
+describe('OIDC discovery key source', () => {
+  it.each(['', '/id/ABCDEF'])('follows jwks_uri of the issuer "<server>%s"', async (path) => {
+    const issuer = new URL(`${base.origin}${path}`);
+    handler = (p) =>
+      p === `${path}/.well-known/openid-configuration`
+        ? { body: { issuer: issuer.href.replace(/\/$/, ''), jwks_uri: `${base.origin}/openid/v1/jwks` } }
+        : p === '/openid/v1/jwks'
+          ? { body: keys.jwks }
+          : { status: 404 };
+    const result = await createDiscoveryKeyFetcher(issuer)();
+    expect(result.document).toEqual(keys.jwks);
+    expect(result.issuer).toBe(issuer.href.replace(/\/$/, ''));
+    expect(seen.map((s) => s.path)).toEqual([`${path}/.well-known/openid-configuration`, '/openid/v1/jwks']);
+  });
+
+  it.each<[string, unknown]>([
+    ['names another issuer', { issuer: 'https://evil.example', jwks_uri: 'https://evil.example/keys' }],
+    ['has no jwks_uri', { issuer: 'ISSUER' }],
+    ['has a non-http jwks_uri', { issuer: 'ISSUER', jwks_uri: 'file:///etc/passwd' }],
+  ])('rejects a discovery document that %s', async (_, document) => {
+    handler = () => ({ body: JSON.parse(JSON.stringify(document).replaceAll('ISSUER', base.origin)) });
+    await expect(createDiscoveryKeyFetcher(base)()).rejects.toThrow();
+  });
+
+  it('builds the discovery URL under the issuer path', () => {
+    expect(discoveryUrl('https://oidc.example/id/X/').href).toBe(
+      'https://oidc.example/id/X/.well-known/openid-configuration',
+    );
+  });
+});
+
+describe('Kubernetes key source', () => {
+  const kubeHandler: Handler = (path, headers) => {
+    if (headers.authorization !== 'Bearer sa-token') return { status: 401 };
+    if (path === '/openid/v1/jwks') return { body: keys.jwks };
+    if (path === '/.well-known/openid-configuration')
+      return {
+        body: {
+          issuer: 'https://kubernetes.default.svc.cluster.local',
+          jwks_uri: 'https://x/openid/v1/jwks',
+        },
+      };
+    return { status: 404 };
+  };
+
+  it('reads the keys and the issuer from the API server with the service-account token', async () => {
+    handler = kubeHandler;
+    const tokenPath = join(dir, 'token');
+    await writeFile(tokenPath, 'sa-token\n');
+    const result = await createKubernetesKeyFetcher({ baseUrl: base, tokenPath })();
+    expect(result).toEqual({ document: keys.jwks, issuer: 'https://kubernetes.default.svc.cluster.local' });
+    expect(seen.every((s) => s.headers.authorization === 'Bearer sa-token')).toBe(true);
+  });
+
+  it('re-reads the rotated service-account token on every fetch', async () => {
+    handler = kubeHandler;
+    const tokenPath = join(dir, 'token-rotating');
+    await writeFile(tokenPath, 'old-token');
+    const fetcher = createKubernetesKeyFetcher({ baseUrl: base, tokenPath, discoverIssuer: false });
+    await expect(fetcher()).rejects.toThrow(/401/);
+    await writeFile(tokenPath, 'sa-token');
+    expect((await fetcher()).document).toEqual(keys.jwks);
+    expect(seen.map((s) => s.path)).toEqual(['/openid/v1/jwks', '/openid/v1/jwks']);
+  });
+
+  it('is built from a config key source with injected host options', async () => {
+    handler = kubeHandler;
+    const tokenPath = join(dir, 'token');
+    await writeFile(tokenPath, 'sa-token');
+    const fetcher = createKeyFetcher({ kind: 'kubernetes' }, { kubernetes: { baseUrl: base, tokenPath } });
+    expect((await fetcher()).issuer).toBe('https://kubernetes.default.svc.cluster.local');
+  });
+
+  it('refuses to start outside a cluster', () => {
+    expect(() => createKubernetesKeyFetcher({})).toThrow(/KUBERNETES_SERVICE_HOST/);
+  });
+
+  it.each([
+    ['10.96.0.1', '443', 'https://10.96.0.1/'],
+    ['10.96.0.1', '6443', 'https://10.96.0.1:6443/'],
+    ['fd00::1', '443', 'https://[fd00::1]/'],
+  ])('addresses the API server at %s port %s', (host, port, url) => {
+    expect(kubernetesBaseUrl(host, port).href).toBe(url);
+  });
+});
+
+describe('createKeyFetcher', () => {
+  it('builds file, URI and discovery fetchers from the config', async () => {
+    handler = (p) =>
+      p === '/.well-known/openid-configuration'
+        ? { body: { issuer: base.origin, jwks_uri: `${base.origin}/jwks` } }
+        : { body: keys.jwks };
+    const path = await keys.writeJwksFile(dir);
+    for (const fetcher of [
+      createKeyFetcher({ kind: 'file', path }),
+      createKeyFetcher({ kind: 'uri', uri: new URL('/jwks', base) }),
+      createKeyFetcher({ kind: 'discovery', issuer: base }),
+    ])
+      expect((await fetcher()).document).toEqual(keys.jwks);
+  });
+});
