@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createSecureContext } from 'node:tls';
+import type { Log } from '../log/logger.js';
+import type { WebhookMetrics } from './webhook-metrics.js';
+
+/** Default interval between checks of the certificate and key files, milliseconds. */
+export const DEFAULT_TLS_POLL_INTERVAL_MS = 5000;
+
+/** A certificate chain and its private key, PEM. */
+export interface TlsMaterial {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  /** SHA-256 over both files, to notice changes. */
+  readonly hash: string;
+}
+
+/**
+ * Reads the two PEM files and checks that they form a usable pair (`tls.createSecureContext` throws on
+ * a key that does not match the certificate). Errors name the files only, never their contents.
+ */
+export async function readTlsMaterial(certFile: string, keyFile: string): Promise<TlsMaterial> {
+  const [cert, key] = await Promise.all([readFile(certFile), readFile(keyFile)]);
+  try {
+    createSecureContext({ cert, key });
+  } catch (error) {
+    const reason = (error as { code?: string }).code ?? 'invalid PEM';
+    throw new Error(`${certFile} and ${keyFile} are not a valid certificate and key pair (${reason})`);
+  }
+  const hash = createHash('sha256').update(cert).update('\0').update(key).digest('hex');
+  return { cert, key, hash };
+}
+
+/** Options of {@link createTlsReloader}. */
+export interface TlsReloaderOptions {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** The pair in use at start. */
+  readonly initial: TlsMaterial;
+  /** Installs a new pair, e.g. `server.setSecureContext`: new handshakes use it, open connections stay. */
+  readonly apply: (material: TlsMaterial) => void;
+  readonly logger: Log;
+  readonly metrics: Pick<WebhookMetrics, 'tlsReloads'>;
+  /** Milliseconds between checks. Default {@link DEFAULT_TLS_POLL_INTERVAL_MS}. */
+  readonly pollIntervalMs?: number | undefined;
+}
+
+/** A running reloader. */
+export interface TlsReloader {
+  /** Checks the files now; resolves true when a new pair was installed. */
+  check(): Promise<boolean>;
+  /** Stops polling. */
+  close(): void;
+}
+
+/**
+ * Polls the certificate and key by content (not mtime: a Secret volume update swaps a symlink and
+ * cert-manager may rewrite identical bytes) and installs each changed, valid pair. A half-written
+ * rotation (new certificate, old key) fails the pair check and is retried on the next tick, keeping
+ * the previous pair; each distinct bad pair is logged and counted once.
+ */
+export function createTlsReloader(options: TlsReloaderOptions): TlsReloader {
+  const interval = options.pollIntervalMs ?? DEFAULT_TLS_POLL_INTERVAL_MS;
+  if (!Number.isInteger(interval) || interval < 10)
+    throw new TypeError('"pollIntervalMs" must be an integer of at least 10');
+  const { certFile, keyFile, logger, metrics } = options;
+  let hash = options.initial.hash;
+  let lastError: string | undefined;
+  let running: Promise<boolean> | undefined;
+
+  async function check(): Promise<boolean> {
+    let next: TlsMaterial;
+    try {
+      next = await readTlsMaterial(certFile, keyFile);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      if (reason !== lastError) {
+        lastError = reason;
+        metrics.tlsReloads.inc({ result: 'error' });
+        logger.warn(
+          { certFile, keyFile, reason },
+          'webhook certificate not reloaded; keeping the previous one',
+        );
+      }
+      return false;
+    }
+    lastError = undefined;
+    if (next.hash === hash) return false;
+    options.apply(next);
+    hash = next.hash;
+    metrics.tlsReloads.inc({ result: 'success' });
+    logger.info({ certFile }, 'webhook certificate reloaded');
+    return true;
+  }
+
+  const timer = setInterval(() => {
+    void reload();
+  }, interval);
+  timer.unref();
+
+  function reload(): Promise<boolean> {
+    running ??= check().finally(() => {
+      running = undefined;
+    });
+    return running;
+  }
+  return { check: reload, close: () => clearInterval(timer) };
+}

@@ -1,0 +1,136 @@
+import type { Server } from 'node:https';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import type { AssociationResolver } from '../associations/association.js';
+import type { WebhookConfig } from '../config/parse-config.js';
+import { registerMetricsRoute } from '../metrics/metrics-routes.js';
+import { type ReadinessCheck, registerProbeRoutes } from '../probes/probe-routes.js';
+import { checkMutationOptions, type MutationOptions } from './mutate-pod.js';
+import { registerMutateRoute } from './mutate-route.js';
+import type { RefreshOptions } from './mutate-with-refresh.js';
+import { createTlsReloader, readTlsMaterial, type TlsReloader } from './tls-reloader.js';
+import { registerWebhookErrorHandling } from './webhook-errors.js';
+import type { WebhookMetrics } from './webhook-metrics.js';
+
+/** Largest AdmissionReview accepted, bytes: a pod (≤ 1.5 MiB in etcd) plus its envelope. */
+export const WEBHOOK_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+/** Longest time a client may take to send a request, milliseconds (API servers send at once). */
+export const WEBHOOK_REQUEST_TIMEOUT_MS = 10_000;
+
+/** What the webhook is built from; `main.ts` makes the real ones, tests pass fakes. */
+export interface WebhookDeps {
+  /** Usually the associations store (file entries, then annotations). */
+  readonly resolver: AssociationResolver;
+  /** One re-read of the associations on a miss (the store's `reload`); see `mutateWithRefresh`. */
+  readonly refresh?: RefreshOptions['refresh'];
+  /** Longest wait for `refresh`, milliseconds. Default 1000. */
+  readonly refreshBudgetMs?: number;
+  readonly metrics: WebhookMetrics;
+  readonly logger: Logger;
+  /** Milliseconds between checks of the TLS files. Default 5000. */
+  readonly tlsPollIntervalMs?: number;
+  /** Address the admission server binds. Default `0.0.0.0` (the Service sends to the pod IP). */
+  readonly listenHost?: string;
+  /** Extra readiness conditions. */
+  readonly readiness?: readonly ReadinessCheck[];
+  /** Called on close, after the servers stop (store polling, watches). */
+  readonly onClose?: () => Promise<void> | void;
+}
+
+/** The webhook: an HTTPS admission app plus probe and metrics apps. */
+export interface WebhookApp {
+  /** The HTTPS admission app (`inject()` works in tests). */
+  readonly admission: FastifyInstance<Server>;
+  readonly probes: FastifyInstance;
+  readonly metricsApp: FastifyInstance;
+  /** Checks the TLS files now; true when a new pair was installed. */
+  reloadTls(): Promise<boolean>;
+  /** Binds the three servers; resolves to the admission server's port. */
+  start(): Promise<number>;
+  /** Stops accepting, lets in-flight reviews finish within the grace period, closes everything. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the webhook from its typed config. Reads the TLS pair first, so a missing or mismatched
+ * certificate fails start-up with a message naming the files.
+ */
+export async function createWebhookApp(config: WebhookConfig, deps: WebhookDeps): Promise<WebhookApp> {
+  const mutation: MutationOptions & RefreshOptions = {
+    resolver: deps.resolver,
+    audience: config.audience,
+    tokenExpirationSeconds: Math.round(config.tokenExpirationMs / 1000),
+    credentialsUri: config.credentialsUri.href,
+    noProxyAppend: config.noProxyAppend,
+    refresh: deps.refresh,
+    refreshBudgetMs: deps.refreshBudgetMs,
+  };
+  checkMutationOptions(mutation);
+  const initial = await readTlsMaterial(config.tlsCertFile, config.tlsKeyFile);
+
+  const admission = Fastify({
+    https: { cert: initial.cert, key: initial.key, minVersion: 'TLSv1.2' },
+    loggerInstance: deps.logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: WEBHOOK_BODY_LIMIT_BYTES,
+    requestTimeout: WEBHOOK_REQUEST_TIMEOUT_MS,
+    return503OnClosing: true,
+  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance<Server>;
+  const asPlain = admission as unknown as FastifyInstance;
+  registerWebhookErrorHandling(asPlain, deps.metrics);
+  registerMutateRoute(asPlain, { mutation, metrics: deps.metrics, logger: deps.logger });
+
+  const tls: TlsReloader = createTlsReloader({
+    certFile: config.tlsCertFile,
+    keyFile: config.tlsKeyFile,
+    initial,
+    apply: (m) => admission.server.setSecureContext({ cert: m.cert, key: m.key, minVersion: 'TLSv1.2' }),
+    logger: deps.logger,
+    metrics: deps.metrics,
+    pollIntervalMs: deps.tlsPollIntervalMs,
+  });
+
+  let listening = false;
+  const checks: ReadinessCheck[] = [
+    () => (listening ? undefined : 'admission server not listening'),
+    ...(deps.readiness ?? []),
+  ];
+  const plain = () =>
+    Fastify({
+      loggerInstance: deps.logger,
+      logController: new LogController({ disableRequestLogging: true }),
+    } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  const probes = plain();
+  registerProbeRoutes(probes, () => checks);
+  const metricsApp = plain();
+  registerMetricsRoute(metricsApp, deps.metrics.registry);
+
+  return {
+    admission,
+    probes,
+    metricsApp,
+    reloadTls: () => tls.check(),
+    async start() {
+      await probes.listen({ host: config.probeAddress, port: config.probePort });
+      if (config.metricsPort !== 0)
+        await metricsApp.listen({ host: config.metricsAddress, port: config.metricsPort });
+      await admission.listen({ host: deps.listenHost ?? '0.0.0.0', port: config.port });
+      listening = true;
+      const address = admission.server.address();
+      return typeof address === 'object' && address !== null ? address.port : config.port;
+    },
+    async close() {
+      listening = false;
+      tls.close();
+      const force = setTimeout(() => admission.server.closeAllConnections(), config.shutdownGraceMs);
+      force.unref();
+      try {
+        await admission.close();
+      } finally {
+        clearTimeout(force);
+      }
+      await deps.onClose?.();
+      await Promise.all([probes.close(), metricsApp.close()]);
+    },
+  };
+}
