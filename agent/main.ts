@@ -61,7 +61,7 @@ async function main(argv: readonly string[]): Promise<void> {
       process.stdout.write(`pod-identity-agent ${version()}\n`);
       return;
     case 'init':
-      process.exitCode = await runInit(config, {});
+      process.exitCode = await runInit(config, { logger: createLogger('info') });
       return;
     case 'server':
       return runServer(config);
