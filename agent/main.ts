@@ -3,17 +3,21 @@ import { readFileSync } from 'node:fs';
 import { createApp } from './app.js';
 import { systemClock } from './clock.js';
 import { formatHelp } from './config/help.js';
-import { type Config, parseConfig, type ServerConfig } from './config/parse-config.js';
+import { type Config, parseConfig, type ServerConfig, type WebhookConfig } from './config/parse-config.js';
 import { ConfigError } from './errors.js';
 import { runInit } from './init/run-init.js';
 import { createLogger } from './log/logger.js';
 import { createServerDeps } from './server-deps.js';
+import { createWebhookApp, type WebhookApp } from './webhook/webhook-app.js';
+import { createWebhookDeps } from './webhook/webhook-deps.js';
 
 /** Exit code of an invalid command line (contract §2). */
 const EXIT_USAGE = 2;
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -41,7 +45,44 @@ async function runServer(config: ServerConfig): Promise<void> {
     logger.fatal({ err }, 'cannot start');
     process.exit(1);
   }
-  logger.info({ version: version(), exchange: config.exchange, bindHosts: config.bindHosts, port: config.port }, 'agent started');
+  logger.info(
+    { version: version(), exchange: config.exchange, bindHosts: config.bindHosts, port: config.port },
+    'agent started',
+  );
+}
+
+async function runWebhook(config: WebhookConfig): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  let webhook: WebhookApp;
+  try {
+    webhook = await createWebhookApp(config, await createWebhookDeps(config, { logger, clock: systemClock }));
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`pod-identity-agent: ${err.problems.join('; ')}\n`);
+      process.exit(EXIT_USAGE);
+    }
+    logger.fatal({ err }, 'cannot start');
+    process.exit(1);
+  }
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'shutting down: draining in-flight admission reviews');
+    webhook.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  try {
+    await webhook.start();
+  } catch (err) {
+    logger.fatal({ err }, 'cannot start');
+    process.exit(1);
+  }
+  logger.info({ version: version(), port: config.port }, 'webhook started');
 }
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -66,8 +107,7 @@ async function main(argv: readonly string[]): Promise<void> {
     case 'server':
       return runServer(config);
     case 'webhook':
-      process.stderr.write('pod-identity-agent: webhook is not wired yet\n');
-      process.exit(EXIT_USAGE);
+      return runWebhook(config);
   }
 }
 

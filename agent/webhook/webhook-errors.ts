@@ -25,13 +25,13 @@ export function registerWebhookErrorHandling(app: FastifyInstance, metrics: Webh
     metrics.admissions.inc({ result: 'error' });
     const error = isAgentError(raw) ? raw : fromFastifyError(raw as FastifyError);
     if (error === undefined) {
-      request.log.error({ err: raw, reqId: request.id }, 'admission failed');
+      request.log.error({ err: raw }, 'admission failed');
       return reply
         .code(500)
         .type('application/json')
         .send(errorBody('InternalError', `Internal error (request ${request.id}).`));
     }
-    request.log.warn({ code: error.code, reason: error.message, reqId: request.id }, 'admission refused');
+    request.log.warn({ code: error.code, reason: error.message }, 'admission refused');
     return reply.code(error.statusCode).type('application/json').send(errorBody(error.code, error.message));
   });
   app.setNotFoundHandler((request, reply) => {
