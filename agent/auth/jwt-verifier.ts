@@ -93,7 +93,8 @@ function fromJoseError(error: unknown): { code: AgentErrorCode; cacheable: boole
  * negative cache of rejected hashes, then jose `jwtVerify` with the allowed algorithms, exact issuer
  * and audience, leeway and the injected clock, then the `kubernetes.io` claims and node binding.
  * Every call counts once in `tokenValidations{result}` (`valid`, `memo_hit`, `invalid`, `expired`,
- * `malformed`, `missing`, `not_bound`, `negative_hit`); with `nodeName` set, a verified token without
+ * `malformed`, `missing`, `not_bound`, `negative_hit`, and `unavailable` while no keys or issuer are
+ * known, answered `UpstreamUnavailable`); with `nodeName` set, a verified token without
  * a node claim also counts `no_node_claim`.
  */
 export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
@@ -121,13 +122,18 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
     throw new AgentError(code, cause === undefined ? {} : { cause });
   };
 
+  // No keys or issuer yet: the client should retry later, not be told its token is bad.
+  const unavailable = (cause: unknown): AgentError => {
+    count('unavailable');
+    return new AgentError('UpstreamUnavailable', { retryable: true, cause });
+  };
+
   const verifySignature = async (token: string, tokenHash: string): Promise<VerifiedToken> => {
     const expected = issuer();
     if (expected === undefined)
-      throw new AgentError('UpstreamUnavailable', {
-        retryable: true,
-        cause: new Error('the token issuer is not known yet (key source discovery has not succeeded)'),
-      });
+      throw unavailable(
+        new Error('the token issuer is not known yet (key source discovery has not succeeded)'),
+      );
     try {
       decodeProtectedHeader(token);
       decodeJwt(token);
@@ -150,7 +156,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
     } catch (error) {
       if (isAgentError(error)) return fail(error.code, tokenHash, error.cause);
       if (!(error instanceof joseErrors.JOSEError)) throw error;
-      if (!keySet.isLoaded()) throw new AgentError('UpstreamUnavailable', { retryable: true, cause: error });
+      if (!keySet.isLoaded()) throw unavailable(error);
       const { code, cacheable } = fromJoseError(error);
       return fail(code, cacheable ? tokenHash : undefined, error);
     }

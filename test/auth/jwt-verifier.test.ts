@@ -289,6 +289,7 @@ describe('createJwtVerifier', () => {
       fetcher.answer(new Error('down'));
       const verifier = await setUp();
       expect(await codeOf(verifier, await mint())).toBe('UpstreamUnavailable');
+      expect(await counterValue(metrics.tokenValidations, 'unavailable')).toBe(1);
     });
 
     it('uses the issuer the key set discovered when none is configured', async () => {
