@@ -1,0 +1,173 @@
+import { execFileSync } from 'node:child_process';
+import { MutatingWebhookConfiguration } from 'kubernetes-models/admissionregistration.k8s.io/v1/MutatingWebhookConfiguration';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { Service } from 'kubernetes-models/v1/Service';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { parseConfig } from '../../agent/config/parse-config.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: rendered manifests are untyped YAML.
+type Obj = any;
+
+const hasKubectl = (() => {
+  try {
+    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+function render(dir: string): Obj[] {
+  const text = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
+  return parseAllDocuments(text).map((d) => d.toJS());
+}
+
+const MODELS: Record<string, new (data: Obj) => { validate(): void }> = {
+  'admissionregistration.k8s.io/v1/MutatingWebhookConfiguration': MutatingWebhookConfiguration,
+  'apps/v1/Deployment': Deployment,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'v1/Service': Service,
+  'v1/ServiceAccount': ServiceAccount,
+};
+
+/** cert-manager kinds: no schema in kubernetes-models, so check the shape the webhook relies on. */
+function checkCertManager(o: Obj): void {
+  expect(o.apiVersion).toBe('cert-manager.io/v1');
+  expect(o.metadata?.name).toEqual(expect.any(String));
+  expect(o.metadata?.namespace).toEqual(expect.any(String));
+  if (o.kind === 'Certificate') {
+    expect(o.spec.secretName).toEqual(expect.any(String));
+    expect(o.spec.issuerRef).toMatchObject({ name: expect.any(String), kind: 'Issuer' });
+  } else {
+    expect(o.kind).toBe('Issuer');
+    expect(Object.keys(o.spec).some((k) => k === 'selfSigned' || k === 'ca')).toBe(true);
+  }
+}
+
+/** Does a label selector with `matchExpressions` (In/NotIn/Exists/DoesNotExist) select `labels`? */
+function selects(selector: Obj, labels: Record<string, string>): boolean {
+  const exprs: Obj[] = selector?.matchExpressions ?? [];
+  const matchLabels = Object.entries(selector?.matchLabels ?? {});
+  return (
+    matchLabels.every(([k, v]) => labels[k] === v) &&
+    exprs.every((e) => {
+      const has = Object.hasOwn(labels, e.key);
+      if (e.operator === 'In') return has && e.values.includes(labels[e.key]);
+      if (e.operator === 'NotIn') return !has || !e.values.includes(labels[e.key]);
+      if (e.operator === 'Exists') return has;
+      return !has;
+    })
+  );
+}
+
+describe.skipIf(!hasKubectl)('manifests/overlays/webhook', () => {
+  const objects = hasKubectl ? render('manifests/overlays/webhook') : [];
+  const find = (kind: string, name?: string) =>
+    objects.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+  const deployment = find('Deployment');
+  const namespace = deployment?.metadata.namespace as string;
+  const podLabels = deployment?.spec.template.metadata.labels as Record<string, string>;
+  const webhook = find('MutatingWebhookConfiguration')?.webhooks[0];
+
+  it('renders, and every object validates (cert-manager kinds by shape)', () => {
+    expect(objects.map((o) => o.kind).sort()).toEqual([
+      'Certificate',
+      'Certificate',
+      'Deployment',
+      'Issuer',
+      'Issuer',
+      'MutatingWebhookConfiguration',
+      'PodDisruptionBudget',
+      'Service',
+      'ServiceAccount',
+    ]);
+    for (const o of objects) {
+      const Model = MODELS[`${o.apiVersion}/${o.kind}`];
+      if (Model === undefined) checkCertManager(o);
+      else expect(() => new Model(o).validate(), `${o.kind}/${o.metadata.name}`).not.toThrow();
+    }
+  });
+
+  it('runs two hardened replicas with a disruption budget', () => {
+    expect(deployment.spec.replicas).toBe(2);
+    expect(selects(find('PodDisruptionBudget').spec.selector, podLabels)).toBe(true);
+    expect(find('PodDisruptionBudget').spec.minAvailable).toBe(1);
+    const pod = deployment.spec.template.spec;
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(pod.containers[0].securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      privileged: false,
+      capabilities: { drop: ['ALL'] },
+    });
+  });
+
+  it('starts the webhook with flags the parser accepts', () => {
+    const config = parseConfig(deployment.spec.template.spec.containers[0].args, {});
+    expect(config).toMatchObject({ command: 'webhook', port: 8443, probePort: 2703 });
+  });
+
+  it('routes the Service to the admission port and the configuration to the Service', () => {
+    const service = find('Service');
+    expect(selects({ matchLabels: service.spec.selector }, podLabels)).toBe(true);
+    const ports = deployment.spec.template.spec.containers[0].ports;
+    expect(ports.find((p: Obj) => p.name === service.spec.ports[0].targetPort).containerPort).toBe(8443);
+    expect(webhook.clientConfig.service).toEqual({
+      name: service.metadata.name,
+      namespace,
+      path: '/mutate',
+      port: 443,
+    });
+  });
+
+  it('fails open, has no side effects, speaks v1, and only sees pod creation', () => {
+    expect(webhook).toMatchObject({
+      failurePolicy: 'Ignore',
+      sideEffects: 'None',
+      admissionReviewVersions: ['v1'],
+      timeoutSeconds: expect.any(Number),
+      rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
+    });
+    expect(webhook.timeoutSeconds).toBeLessThanOrEqual(10);
+  });
+
+  it.each([
+    ['kube-system', false],
+    ['pod-identity-agent', false],
+    ['default', true],
+  ])('namespace %s selected for injection: %s', (name, selected) => {
+    const labels = { 'kubernetes.io/metadata.name': name };
+    expect(selects(webhook.namespaceSelector, labels)).toBe(selected);
+  });
+
+  it('never sends the webhook or the agent pods to itself', () => {
+    expect(selects(webhook.objectSelector, podLabels)).toBe(false);
+    expect(selects(webhook.objectSelector, { app: 'my-app' })).toBe(true);
+    expect(selects(webhook.namespaceSelector, { 'kubernetes.io/metadata.name': namespace })).toBe(false);
+  });
+
+  it('wires the certificate into the mounted Secret and the CA into the configuration', () => {
+    const cert = find('Certificate', 'pod-identity-webhook');
+    const annotation = find('MutatingWebhookConfiguration').metadata.annotations[
+      'cert-manager.io/inject-ca-from'
+    ];
+    expect(annotation).toBe(`${cert.metadata.namespace}/${cert.metadata.name}`);
+    expect(cert.spec.dnsNames).toContain(`pod-identity-webhook.${namespace}.svc`);
+    const tls = deployment.spec.template.spec.volumes.find((v: Obj) => v.name === 'tls');
+    expect(tls.secret.secretName).toBe(cert.spec.secretName);
+  });
+
+  it('has a manual-certificate variant without cert-manager objects', () => {
+    const manual = render('manifests/overlays/webhook/manual-tls');
+    expect(manual.map((o) => o.kind)).not.toContain('Certificate');
+    const mwc = manual.find((o) => o.kind === 'MutatingWebhookConfiguration');
+    expect(mwc.metadata.annotations?.['cert-manager.io/inject-ca-from']).toBeUndefined();
+    expect(() => new MutatingWebhookConfiguration(mwc).validate()).not.toThrow();
+  });
+});
