@@ -23,7 +23,21 @@ function version(): string {
 
 async function runServer(config: ServerConfig): Promise<void> {
   const logger = createLogger(config.logLevel);
-  const agent = createApp(config, createServerDeps(config, { logger, clock: systemClock }));
+  let deps: ReturnType<typeof createServerDeps>;
+  try {
+    deps = createServerDeps(config, {
+      logger,
+      clock: systemClock,
+      kubernetes: {
+        serviceHost: process.env.KUBERNETES_SERVICE_HOST,
+        servicePort: process.env.KUBERNETES_SERVICE_PORT,
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`pod-identity-agent: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(EXIT_USAGE);
+  }
+  const agent = createApp(config, deps);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

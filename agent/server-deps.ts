@@ -2,9 +2,7 @@ import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Deps } from './app.js';
-import { createJwtVerifier } from './auth/jwt-verifier.js';
-import { createKeyFetcher } from './auth/key-sources.js';
-import { createKeySet } from './auth/key-set.js';
+import { createTokenAuth } from './auth/create-token-auth.js';
 import { createCredentialCache } from './cache/create-credential-cache.js';
 import type { Clock } from './clock.js';
 import type { ServerConfig } from './config/parse-config.js';
@@ -17,6 +15,11 @@ export interface ServerEnvironment {
   readonly clock: Clock;
   /** The agent's own AWS credentials; default: the SDK's default chain. */
   readonly credentials?: AwsCredentialIdentityProvider | undefined;
+  /** `KUBERNETES_SERVICE_HOST` and `_PORT`, for the API-server key source. */
+  readonly kubernetes?: {
+    readonly serviceHost?: string | undefined;
+    readonly servicePort?: string | undefined;
+  };
 }
 
 /**
@@ -26,16 +29,14 @@ export interface ServerEnvironment {
 export function createServerDeps(config: ServerConfig, env: ServerEnvironment): Deps {
   const { logger, clock } = env;
   const metrics = createMetrics(new Registry());
-  const keySet = createKeySet({ fetcher: createKeyFetcher(config.keySource), clock, metrics, logger });
-  void keySet.load();
-  const verifier = createJwtVerifier({
-    keySet,
-    issuer: config.issuer,
-    audience: config.audience,
+  const { verifier, keySet } = createTokenAuth({
+    config,
     clock,
     metrics,
-    nodeName: config.nodeName,
+    logger,
+    kubernetes: env.kubernetes,
   });
+  void keySet.load();
   const exchanger = createExchanger(config, { metrics, clock, logger, credentials: env.credentials });
   const cache = createCredentialCache({
     exchanger,
