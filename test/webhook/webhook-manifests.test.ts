@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { MutatingWebhookConfiguration } from 'kubernetes-models/admissionregistration.k8s.io/v1/MutatingWebhookConfiguration';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
@@ -139,7 +140,7 @@ describe.skipIf(!hasKubectl)('manifests/overlays/webhook', () => {
 
   it.each([
     ['kube-system', false],
-    ['pod-identity-agent', false],
+    ['team-a', true],
     ['default', true],
   ])('namespace %s selected for injection: %s', (name, selected) => {
     const labels = { 'kubernetes.io/metadata.name': name };
@@ -162,6 +163,27 @@ describe.skipIf(!hasKubectl)('manifests/overlays/webhook', () => {
     const tls = deployment.spec.template.spec.volumes.find((v: Obj) => v.name === 'tls');
     expect(tls.secret.secretName).toBe(cert.spec.secretName);
   });
+
+  it.skipIf(!existsSync('manifests/overlays/generic'))(
+    'reads the associations ConfigMap of the generic overlay, and never sees the agent pods',
+    () => {
+      const generic = render('manifests/overlays/generic');
+      const agent = generic.find((o) => o.kind === 'DaemonSet');
+      expect(agent.metadata.namespace).toBe(namespace);
+      expect(selects(webhook.objectSelector, agent.spec.template.metadata.labels)).toBe(false);
+      const volume = deployment.spec.template.spec.volumes.find((v: Obj) => v.name === 'associations');
+      const configMap = generic.find(
+        (o) => o.kind === 'ConfigMap' && o.metadata.name === volume.configMap.name,
+      );
+      expect(configMap?.metadata.namespace).toBe(namespace);
+      const args: string[] = deployment.spec.template.spec.containers[0].args;
+      const file = args
+        .find((a) => a.startsWith('--associations='))
+        ?.split('/')
+        .pop() as string;
+      expect(Object.keys(configMap.data)).toContain(file);
+    },
+  );
 
   it('has a manual-certificate variant without cert-manager objects', () => {
     const manual = render('manifests/overlays/webhook/manual-tls');
