@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClusterKeys } from '../../test-support/cluster-keys.js';
 import { isMotoAvailable } from '../../test-support/moto.js';
 import {
+  awsCliCopy,
   boto3Put,
   botocoreCredentials,
   jsClient,
@@ -84,6 +85,16 @@ describe.skipIf(!motoAvailable)('the agent against EKS Auth and moto', () => {
     expect(allowed.stdout).toContain('put=ok');
     const denied = await boto3Put(env, story.moto.endpoint, 'other-bucket', 'my-file', 'Hello World');
     expect(denied.stdout).toContain('put=AccessDenied');
+  });
+
+  it('lets the AWS CLI v1 copy a file into the allowed bucket and not into another', async () => {
+    const env = await pod('cli-pod');
+    const allowed = await awsCliCopy(env, story.moto.endpoint, 'my-bucket', 'cli-file', 'Hello World');
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toContain('upload:');
+    const denied = await awsCliCopy(env, story.moto.endpoint, 'other-bucket', 'cli-file', 'Hello World');
+    expect(denied.code).not.toBe(0);
+    expect(denied.stderr).toContain('AccessDenied');
   });
 
   it('gives the JS SDK credentials through fromHttp, the default chain and an S3Client', async () => {
