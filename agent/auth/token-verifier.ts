@@ -22,9 +22,16 @@ export interface VerifiedToken {
   readonly tokenHash: string;
 }
 
+/** What the request tells about its sender, for checks that bind a token to its pod (security.md threat 4). */
+export interface VerifyContext {
+  /** Source address of the request as the socket reports it (IPv4 may come IPv4-mapped, `::ffff:a.b.c.d`). */
+  readonly sourceAddress?: string | undefined;
+}
+
 /** Role: verifies a raw token or throws an `AgentError` (`MalformedToken`, `InvalidToken`, `ExpiredToken`, `TokenNotBound`). */
 export interface TokenVerifier {
-  verify(token: string): Promise<VerifiedToken>;
+  /** `context` is optional: verifiers that only look at the token ignore it. */
+  verify(token: string, context?: VerifyContext): Promise<VerifiedToken>;
   /** True once token keys are loaded (readiness). */
   isReady(): boolean;
 }

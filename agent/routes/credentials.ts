@@ -45,7 +45,9 @@ export function registerCredentialsRoute(app: FastifyInstance, deps: Credentials
   });
 
   app.get('/v1/credentials', async (request: FastifyRequest, reply: FastifyReply) => {
-    const verified = await verifier.verify(request.headers.authorization ?? '');
+    const verified = await verifier.verify(request.headers.authorization ?? '', {
+      sourceAddress: request.socket.remoteAddress,
+    });
     const { credentials, outcome } = await cache.get(verified);
     request.cacheOutcome = outcome;
     const { identity } = verified;
