@@ -1,0 +1,70 @@
+import type { PodIdentity } from '../auth/token-verifier.js';
+import { AgentError } from '../errors.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { PodChecker, PodRecord } from './pod-checker.js';
+import type { PodInformer } from './pod-informer.js';
+import type { PodStore } from './pod-store.js';
+import type { ReviewMemo } from './review-memo.js';
+import { isPodAddress } from './source-address.js';
+
+/** Default time a request waits for the watch to deliver its pod's IP (`--require-pod-ip`), milliseconds. */
+export const DEFAULT_POD_WAIT_MS = 2_000;
+
+/** Options of {@link createInformerPodChecker}. */
+export interface InformerPodCheckerOptions {
+  readonly store: PodStore;
+  readonly informer: Pick<PodInformer, 'isSynced' | 'stop'>;
+  /** Confirms pods the informer has not seen yet. */
+  readonly reviews: ReviewMemo;
+  readonly metrics: Pick<Metrics, 'tokenValidations'>;
+  /** Require the request's source address to be the pod's IP (pods not on the host network). */
+  readonly requirePodIp: boolean;
+  /** With `requirePodIp`: how long to wait for an unseen pod's IP, milliseconds. Default {@link DEFAULT_POD_WAIT_MS}. */
+  readonly podWaitMs?: number | undefined;
+}
+
+const sameObject = (pod: PodRecord, id: PodIdentity) =>
+  pod.namespace === id.namespace &&
+  pod.name === id.podName &&
+  (pod.serviceAccount === undefined || pod.serviceAccount === id.serviceAccount);
+const hasAddress = (pod: PodRecord) => pod.hostNetwork || pod.ips.length > 0;
+
+/**
+ * The live-pod check against this node's informer (security.md threat 4): a Map lookup per request.
+ * A uid seen and gone is refused at once; a uid not seen yet is confirmed with one TokenReview
+ * (memoized), because pods start faster than watches deliver. Terminating pods stay live until
+ * deleted. With `requirePodIp`, the pod must be known with an IP (waiting up to `podWaitMs` for the
+ * watch) and the source address must be one of its IPs, unless it runs on the host network.
+ * Refusals count in `tokenValidations{result}`: `pod_not_found`, `pod_ip_mismatch`.
+ */
+export function createInformerPodChecker(options: InformerPodCheckerOptions): PodChecker {
+  const { store, informer, reviews, metrics, requirePodIp } = options;
+  const podWaitMs = options.podWaitMs ?? DEFAULT_POD_WAIT_MS;
+  if (!Number.isSafeInteger(podWaitMs) || podWaitMs < 0)
+    throw new Error('"podWaitMs" must be a non-negative integer');
+  const refuse = (result: string, why: string): never => {
+    metrics.tokenValidations.inc({ result });
+    throw new AgentError('TokenNotBound', { cause: new Error(why) });
+  };
+
+  return {
+    async check(verified, context) {
+      const { identity } = verified;
+      if (store.isGone(identity.podUid)) return refuse('pod_not_found', 'the pod is gone');
+      let pod = store.get(identity.podUid);
+      if (requirePodIp && (pod === undefined || !hasAddress(pod)))
+        pod = await store.waitFor(identity.podUid, hasAddress, podWaitMs);
+      if (pod === undefined) {
+        if (requirePodIp) return refuse('pod_not_found', 'the pod is not known on this node');
+        if (!(await reviews.isAlive(verified)))
+          return refuse('pod_not_found', 'TokenReview did not confirm the pod');
+        return;
+      }
+      if (!sameObject(pod, identity)) return refuse('pod_not_found', 'the pod uid names another pod');
+      if (requirePodIp && !pod.hostNetwork && !isPodAddress(context.sourceAddress, pod.ips))
+        return refuse('pod_ip_mismatch', "the source address is not the pod's IP");
+    },
+    notReadyReason: () => (informer.isSynced() ? undefined : 'pods of this node not listed yet'),
+    close: () => informer.stop(),
+  };
+}

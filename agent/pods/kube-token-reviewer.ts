@@ -1,0 +1,66 @@
+import { AuthenticationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { AgentError } from '../errors.js';
+import type { TokenReviewer, TokenReviewResult } from './pod-checker.js';
+
+/** Default deadline of one TokenReview, milliseconds. */
+export const DEFAULT_REVIEW_TIMEOUT_MS = 5_000;
+/** The user-info extra in which the API server names the pod a bound token belongs to. */
+export const POD_UID_EXTRA = 'authentication.kubernetes.io/pod-uid';
+
+/** Options of {@link createKubeTokenReviewer}. */
+export interface KubeTokenReviewerOptions {
+  readonly kubeConfig: KubeConfig;
+  /** The audience pod tokens are minted for (`--audience`); the review must confirm it. */
+  readonly audience: string;
+  /** Deadline per review, milliseconds. Default {@link DEFAULT_REVIEW_TIMEOUT_MS}. */
+  readonly timeoutMs?: number | undefined;
+}
+
+/**
+ * TokenReview (authentication.k8s.io/v1) with `spec.audiences = [audience]`. The API server checks
+ * that a bound token's pod still exists. Per the API, an authenticated answer counts only when
+ * `status.audiences` includes ours (else the server was not audience-aware).
+ */
+export function createKubeTokenReviewer(options: KubeTokenReviewerOptions): TokenReviewer {
+  const { kubeConfig, audience } = options;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_REVIEW_TIMEOUT_MS;
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1)
+    throw new Error('"timeoutMs" must be a positive integer');
+  const api = kubeConfig.makeApiClient(AuthenticationV1Api);
+
+  return {
+    async review(token): Promise<TokenReviewResult> {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`TokenReview took over ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        const answer = await Promise.race([
+          api.createTokenReview({
+            body: {
+              apiVersion: 'authentication.k8s.io/v1',
+              kind: 'TokenReview',
+              spec: { token, audiences: [audience] },
+            },
+          }),
+          deadline,
+        ]);
+        const status = answer.status;
+        const authenticated = status?.authenticated === true && (status.audiences ?? []).includes(audience);
+        return { authenticated, podUid: status?.user?.extra?.[POD_UID_EXTRA]?.[0] };
+      } catch (cause) {
+        // The client's error may quote the request body, which holds the token: keep only the status.
+        throw new AgentError('UpstreamUnavailable', { retryable: true, cause: describe(cause) });
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+function describe(error: unknown): Error {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'number') return new Error(`TokenReview failed with HTTP ${code}`);
+  if (typeof code === 'string') return new Error(`TokenReview failed: ${code}`);
+  return new Error('TokenReview failed');
+}

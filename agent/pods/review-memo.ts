@@ -1,0 +1,82 @@
+import { LRUCache } from 'lru-cache';
+import type { VerifiedToken } from '../auth/token-verifier.js';
+import type { Clock } from '../clock.js';
+import { AgentError } from '../errors.js';
+import type { TokenReviewer } from './pod-checker.js';
+
+/** Default time a TokenReview answer is reused, milliseconds. */
+export const DEFAULT_REVIEW_TTL_MS = 30_000;
+/** Default bound on remembered TokenReview answers. */
+export const DEFAULT_REVIEW_MEMO_SIZE = 10_000;
+/** Default most TokenReviews in flight at once; more are answered `Throttled` (the API server is shared). */
+export const DEFAULT_MAX_REVIEWS_IN_FLIGHT = 16;
+
+/** Options of {@link createReviewMemo}. */
+export interface ReviewMemoOptions {
+  readonly reviewer: TokenReviewer;
+  readonly clock: Clock;
+  /** Milliseconds an answer is reused. Default {@link DEFAULT_REVIEW_TTL_MS}. */
+  readonly ttlMs?: number | undefined;
+  /** Answers remembered (LRU). Default {@link DEFAULT_REVIEW_MEMO_SIZE}. */
+  readonly maxEntries?: number | undefined;
+  /** Reviews in flight at once. Default {@link DEFAULT_MAX_REVIEWS_IN_FLIGHT}. */
+  readonly maxInFlight?: number | undefined;
+}
+
+/** Asks "is this token's pod alive?" through TokenReview, at most once per token per TTL. */
+export interface ReviewMemo {
+  /** True when the API server authenticates the token for the pod uid it claims. */
+  isAlive(verified: VerifiedToken): Promise<boolean>;
+  /** Remembered answers (bounded by `maxEntries`). */
+  readonly size: number;
+}
+
+interface Answer {
+  readonly alive: boolean;
+  readonly until: number;
+}
+
+function positiveInt(name: string, value: number | undefined, fallback: number): number {
+  const n = value ?? fallback;
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`"${name}" must be a positive integer`);
+  return n;
+}
+
+/**
+ * Creates the memo: answers keyed by token hash (never the token), concurrent asks for one token
+ * share one review, failures are not remembered (the next request asks again).
+ */
+export function createReviewMemo(options: ReviewMemoOptions): ReviewMemo {
+  const { reviewer, clock } = options;
+  const ttlMs = positiveInt('ttlMs', options.ttlMs, DEFAULT_REVIEW_TTL_MS);
+  const maxInFlight = positiveInt('maxInFlight', options.maxInFlight, DEFAULT_MAX_REVIEWS_IN_FLIGHT);
+  const answers = new LRUCache<string, Answer>({
+    max: positiveInt('maxEntries', options.maxEntries, DEFAULT_REVIEW_MEMO_SIZE),
+  });
+  const inFlight = new Map<string, Promise<boolean>>();
+
+  const ask = async (verified: VerifiedToken): Promise<boolean> => {
+    const result = await reviewer.review(verified.token);
+    const alive =
+      result.authenticated && (result.podUid === undefined || result.podUid === verified.identity.podUid);
+    answers.set(verified.tokenHash, { alive, until: clock.now() + ttlMs });
+    return alive;
+  };
+
+  return {
+    isAlive(verified) {
+      const known = answers.get(verified.tokenHash);
+      if (known !== undefined && clock.now() < known.until) return Promise.resolve(known.alive);
+      const pending = inFlight.get(verified.tokenHash);
+      if (pending !== undefined) return pending;
+      if (inFlight.size >= maxInFlight)
+        return Promise.reject(new AgentError('Throttled', { retryable: true }));
+      const promise = ask(verified).finally(() => inFlight.delete(verified.tokenHash));
+      inFlight.set(verified.tokenHash, promise);
+      return promise;
+    },
+    get size() {
+      return answers.size;
+    },
+  };
+}

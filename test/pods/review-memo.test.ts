@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { isAgentError } from '../../agent/errors.js';
+import { createReviewMemo } from '../../agent/pods/review-memo.js';
+import { FakeReviewer, ManualClock, unavailable, verifiedToken } from './fakes.js';
+
+function setup(options: { maxEntries?: number; maxInFlight?: number } = {}) {
+  const clock = new ManualClock();
+  const reviewer = new FakeReviewer();
+  const memo = createReviewMemo({ reviewer, clock, ttlMs: 30_000, ...options });
+  return { clock, reviewer, memo };
+}
+
+describe('createReviewMemo', () => {
+  it('asks once per token and reuses the answer within the TTL', async () => {
+    const { reviewer, memo, clock } = setup();
+    reviewer.alive.add('a');
+    expect(await memo.isAlive(verifiedToken('a'))).toBe(true);
+    clock.current += 29_999;
+    expect(await memo.isAlive(verifiedToken('a'))).toBe(true);
+    expect(reviewer.tokens).toEqual(['jwt-a#1']);
+  });
+
+  it('asks again after the TTL and sees the pod gone', async () => {
+    const { reviewer, memo, clock } = setup();
+    reviewer.alive.add('a');
+    await memo.isAlive(verifiedToken('a'));
+    reviewer.alive.delete('a');
+    clock.current += 30_000;
+    expect(await memo.isAlive(verifiedToken('a'))).toBe(false);
+    expect(reviewer.tokens).toHaveLength(2);
+  });
+
+  it('remembers a refusal too', async () => {
+    const { reviewer, memo } = setup();
+    expect(await memo.isAlive(verifiedToken('x'))).toBe(false);
+    expect(await memo.isAlive(verifiedToken('x'))).toBe(false);
+    expect(reviewer.tokens).toHaveLength(1);
+  });
+
+  it('refuses an authenticated token whose pod uid is another pod', async () => {
+    const { reviewer, memo } = setup();
+    reviewer.review = async () => ({ authenticated: true, podUid: 'other' });
+    expect(await memo.isAlive(verifiedToken('a'))).toBe(false);
+  });
+
+  it('shares one review between concurrent asks for one token', async () => {
+    const { reviewer, memo } = setup();
+    reviewer.alive.add('a');
+    const answers = await Promise.all([1, 2, 3].map(() => memo.isAlive(verifiedToken('a'))));
+    expect(answers).toEqual([true, true, true]);
+    expect(reviewer.tokens).toHaveLength(1);
+  });
+
+  it('does not remember failures', async () => {
+    const { reviewer, memo } = setup();
+    reviewer.failWith = unavailable();
+    await expect(memo.isAlive(verifiedToken('a'))).rejects.toMatchObject({ code: 'UpstreamUnavailable' });
+    reviewer.failWith = undefined;
+    reviewer.alive.add('a');
+    expect(await memo.isAlive(verifiedToken('a'))).toBe(true);
+  });
+
+  it('answers Throttled beyond the in-flight bound', async () => {
+    const { reviewer, memo } = setup({ maxInFlight: 2 });
+    let open = (): void => {};
+    reviewer.gate = new Promise((resolve) => {
+      open = resolve;
+    });
+    const first = [memo.isAlive(verifiedToken('a')), memo.isAlive(verifiedToken('b'))];
+    const third = await memo.isAlive(verifiedToken('c')).catch((e: unknown) => e);
+    expect(isAgentError(third) && third.code).toBe('Throttled');
+    open();
+    await Promise.all(first);
+    expect(reviewer.tokens).toHaveLength(2);
+  });
+
+  it('keeps a bounded number of answers', async () => {
+    const { memo } = setup({ maxEntries: 5 });
+    for (let i = 0; i < 50; i++) await memo.isAlive(verifiedToken(`p${i}`));
+    expect(memo.size).toBe(5);
+  });
+
+  it.each([
+    ['ttlMs', { ttlMs: 0 }],
+    ['maxEntries', { maxEntries: -1 }],
+    ['maxInFlight', { maxInFlight: 1.5 }],
+  ])('names the bad option %s', (name, bad) => {
+    expect(() =>
+      createReviewMemo({ reviewer: new FakeReviewer(), clock: new ManualClock(), ...bad }),
+    ).toThrow(`"${name}"`);
+  });
+});
