@@ -7,6 +7,8 @@ import { createCredentialCache } from './cache/create-credential-cache.js';
 import type { Clock } from './clock.js';
 import type { ServerConfig } from './config/parse-config.js';
 import { createExchanger } from './exchange/create-exchanger.js';
+import { createRateLimitAdmission } from './limits/rate-limit-admission.js';
+import { createRateLimiter } from './limits/rate-limiter.js';
 import { createMetrics } from './metrics/metrics.js';
 
 /** Inputs of {@link createServerDeps} that come from outside the config. */
@@ -46,11 +48,17 @@ export function createServerDeps(config: ServerConfig, env: ServerEnvironment): 
     minRemainingMs: config.minRemainingMs,
     logger,
   });
+  // --rate-limit 0 turns the per-address limit off (contract §2).
+  const admit =
+    config.rateLimit > 0
+      ? createRateLimitAdmission(createRateLimiter({ ratePerSecond: config.rateLimit, clock }))
+      : undefined;
   return {
     verifier,
     cache,
     metrics,
     logger,
+    ...(admit === undefined ? {} : { admit }),
     onClose: () => {
       keySet.close();
       exchanger.close();
