@@ -36,7 +36,12 @@ const SECRET_KEYS = new Set([
  * the same for its causes (at most 3 deep). Never the request, the response body or credentials.
  */
 export function serializeError(error: unknown, depth = 0): Record<string, unknown> {
-  if (!(error instanceof Error)) return { value: scrubText(String(error)).slice(0, 200) };
+  // pino runs `formatters.log` (which serializes errors through `scrubObject`) before its serializers.
+  if (!(error instanceof Error)) {
+    return typeof error === 'object' && error !== null
+      ? (scrubObject(error) as Record<string, unknown>)
+      : { value: scrubText(String(error)).slice(0, 200) };
+  }
   const e = error as Error & {
     code?: unknown;
     statusCode?: unknown;

@@ -56,6 +56,19 @@ describe('serializeError', () => {
 });
 
 describe('createLogger', () => {
+  it('keeps the type, code and scrubbed message of a logged error', () => {
+    const { logger, records } = captureLogger();
+    logger.error(
+      {
+        err: new AgentError('UpstreamUnavailable', { cause: new Error('connect ECONNREFUSED 127.0.0.1:9') }),
+      },
+      'failed',
+    );
+    const err = records()[0]?.err as Record<string, unknown>;
+    expect(err).toMatchObject({ type: 'AgentError', code: 'UpstreamUnavailable' });
+    expect(err.cause).toMatchObject({ message: 'connect ECONNREFUSED 127.0.0.1:9' });
+  });
+
   it('never writes a token or secret, whatever the call site passes, at any level', () => {
     const { logger, lines } = captureLogger('trace');
     logger.trace({ headers: { authorization: JWT } }, 'request');
