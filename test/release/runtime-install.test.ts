@@ -1,5 +1,6 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,8 +9,9 @@ import { createClusterKeys } from '../../test-support/cluster-keys.js';
 import { freePort } from '../../test-support/moto.js';
 
 /**
- * Reproduces the Dockerfile's runtime stage without a container engine: package.json, the lock file
- * and dist/agent in an empty folder, `npm ci --omit=dev`, then the agent started from there as the
+ * Reproduces the Dockerfile's two stages without a container engine. Build: only the files
+ * .dockerignore lets through, `npm ci` + `npm run build`. Runtime: package.json, the lock file and the
+ * built dist/agent in an empty folder, `npm ci --omit=dev`, then the agent started from there as the
  * image's non-root user on a read-only tree. Needs the npm registry (CI has it).
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -18,22 +20,37 @@ const USER = '65532';
 const canDropRoot =
   process.getuid?.() === 0 && spawnSync('setpriv', ['--version'], { stdio: 'ignore' }).status === 0;
 
+let context: string;
 let app: string;
 let child: ReturnType<typeof spawn> | undefined;
 const output: string[] = [];
 let port = 0;
 let probePort = 0;
 
+/** The build context: the `!path` allow-list entries of .dockerignore (which starts with `**`). */
+function copyBuildContext(target: string): void {
+  const allowed = readFileSync(join(root, '.dockerignore'), 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('!'))
+    .map((line) => line.slice(1).replace(/\/\*\*$/, ''));
+  for (const path of allowed) cpSync(join(root, path), join(target, path), { recursive: true });
+}
+
+const npm = (cwd: string, args: string[]) =>
+  execFileSync('npm', [...args, '--no-audit', '--no-fund'], { cwd, stdio: 'pipe', timeout: 300_000 });
+
 beforeAll(async () => {
+  context = mkdtempSync(join(tmpdir(), 'build-stage-'));
+  copyBuildContext(context);
+  // The build stage's `npm ci` installs from the same lock file as the runtime one below; linking the
+  // work tree's node_modules instead saves minutes and still proves the context holds every source.
+  symlinkSync(join(root, 'node_modules'), join(context, 'node_modules'), 'dir');
+  npm(context, ['run', 'build']);
   app = mkdtempSync(join(tmpdir(), 'runtime-stage-'));
-  cpSync(join(root, 'package.json'), join(app, 'package.json'));
-  cpSync(join(root, 'package-lock.json'), join(app, 'package-lock.json'));
-  cpSync(join(root, 'dist/agent'), join(app, 'dist/agent'), { recursive: true });
-  execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], {
-    cwd: app,
-    stdio: 'pipe',
-    timeout: 240_000,
-  });
+  cpSync(join(context, 'package.json'), join(app, 'package.json'));
+  cpSync(join(context, 'package-lock.json'), join(app, 'package-lock.json'));
+  cpSync(join(context, 'dist/agent'), join(app, 'dist/agent'), { recursive: true });
+  npm(app, ['ci', '--omit=dev', '--ignore-scripts']);
   const keys = await createClusterKeys();
   const jwks = await keys.writeJwksFile(join(app, 'keys'));
   // Read-only and owned by root, as in the image: the agent must not need to write anything.
@@ -76,17 +93,23 @@ beforeAll(async () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`the agent from the runtime folder did not become ready:\n${output.join('')}`);
-}, 300_000);
+}, 600_000);
 
-afterAll(() => {
+afterAll(async () => {
   child?.kill('SIGTERM');
+  if (context !== undefined) await rm(context, { recursive: true, force: true });
   if (app !== undefined && existsSync(app)) {
     execFileSync('chmod', ['-R', 'u+w', app]);
-    rmSync(app, { recursive: true, force: true });
+    await rm(app, { recursive: true, force: true });
   }
-});
+}, 180_000);
 
-describe('the runtime stage, reproduced in a folder', () => {
+describe('the image stages, reproduced in folders', () => {
+  it('builds from the sources in the .dockerignore context alone', () => {
+    expect(existsSync(join(context, 'dist/agent/main.js'))).toBe(true);
+    expect(existsSync(join(context, 'test'))).toBe(false);
+  });
+
   it('holds no development dependency', () => {
     expect(existsSync(join(app, 'node_modules/vitest'))).toBe(false);
     expect(existsSync(join(app, 'node_modules/typescript'))).toBe(false);
