@@ -29,7 +29,10 @@ export interface WebhookDeps {
   readonly logger: Logger;
   /** Milliseconds between checks of the TLS files. Default 5000. */
   readonly tlsPollIntervalMs?: number;
-  /** Address the admission server binds. Default `0.0.0.0` (the Service sends to the pod IP). */
+  /**
+   * Address the admission server binds. Default `::` (every IPv6 and IPv4 address, so single-stack
+   * IPv6 clusters work), falling back to `0.0.0.0` where IPv6 is off.
+   */
   readonly listenHost?: string;
   /** Extra readiness conditions. */
   readonly readiness?: readonly ReadinessCheck[];
@@ -114,7 +117,7 @@ export async function createWebhookApp(config: WebhookConfig, deps: WebhookDeps)
       await probes.listen({ host: config.probeAddress, port: config.probePort });
       if (config.metricsPort !== 0)
         await metricsApp.listen({ host: config.metricsAddress, port: config.metricsPort });
-      await admission.listen({ host: deps.listenHost ?? '0.0.0.0', port: config.port });
+      await listenAdmission(admission, deps.listenHost, config.port);
       listening = true;
       const address = admission.server.address();
       return typeof address === 'object' && address !== null ? address.port : config.port;
@@ -133,4 +136,15 @@ export async function createWebhookApp(config: WebhookConfig, deps: WebhookDeps)
       await Promise.all([probes.close(), metricsApp.close()]);
     },
   };
+}
+
+async function listenAdmission(app: FastifyInstance<Server>, host: string | undefined, port: number) {
+  if (host !== undefined) return app.listen({ host, port });
+  try {
+    return await app.listen({ host: '::', port });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL') throw error;
+    return app.listen({ host: '0.0.0.0', port });
+  }
 }
