@@ -40,6 +40,7 @@ export interface StartAgentOptions {
   readonly args: readonly string[];
   /** Environment of the agent (the node's AWS credentials, region...). PATH is added. */
   readonly env?: Readonly<Record<string, string>>;
+  /** `--bind-hosts` (comma-separated; `url` uses the first). Default `127.0.0.1`. */
   readonly host?: string;
   /** Fixed credentials port; default a free one. */
   readonly port?: number;
@@ -47,14 +48,24 @@ export interface StartAgentOptions {
   readonly readyTimeoutMs?: number;
   /** Wait for `/readyz` 200 (default) or only for `/healthz`. */
   readonly waitFor?: 'ready' | 'live';
+  /** Command the agent runs under, e.g. `['ip', 'netns', 'exec', ns]`. Default none. */
+  readonly commandPrefix?: readonly string[];
+  /** Fixed probe and metrics ports (where the agent listens). Default free ones. */
+  readonly probePort?: number;
+  readonly metricsPort?: number;
+  /** Base URLs through which this process reaches the probe and metrics ports (e.g. across a namespace bridge). Default `http://127.0.0.1:<port>`. */
+  readonly probeBase?: string;
+  readonly metricsBase?: string;
 }
 
 /** Starts `node dist/agent/main.js server ...` and waits until it is ready. */
 export async function startAgent(options: StartAgentOptions): Promise<AgentProcess> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? (await freePort());
-  const probePort = await freePort();
-  const metricsPort = await freePort();
+  const probePort = options.probePort ?? (await freePort());
+  const metricsPort = options.metricsPort ?? (await freePort());
+  const probeBase = options.probeBase ?? `http://127.0.0.1:${probePort}`;
+  const metricsBase = options.metricsBase ?? `http://127.0.0.1:${metricsPort}`;
   const args = [
     AGENT_MAIN,
     'server',
@@ -72,7 +83,8 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
     String(metricsPort),
     ...options.args,
   ];
-  const child = spawn(process.execPath, args, {
+  const [program, ...prefixArgs] = [...(options.commandPrefix ?? []), process.execPath];
+  const child = spawn(program as string, [...prefixArgs, ...args], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -88,7 +100,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
   collect(child.stdout);
   collect(child.stderr);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const probe = `http://127.0.0.1:${probePort}/${options.waitFor === 'live' ? 'healthz' : 'readyz'}`;
+  const probe = `${probeBase}/${options.waitFor === 'live' ? 'healthz' : 'readyz'}`;
   const deadline = Date.now() + (options.readyTimeoutMs ?? 15_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}:\n${lines.join('\n')}`);
@@ -105,7 +117,8 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const first = (host.split(',')[0] ?? host).replace(/^\[(.*)\]$/, '$1');
+  const urlHost = first.includes(':') ? `[${first}]` : first;
   return {
     port,
     host,
@@ -115,7 +128,7 @@ export async function startAgent(options: StartAgentOptions): Promise<AgentProce
     lines,
     child,
     exited,
-    metrics: async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text(),
+    metrics: async () => (await fetch(`${metricsBase}/metrics`)).text(),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

@@ -13,11 +13,13 @@ import { fileURLToPath } from 'node:url';
 export interface PodEnvironment {
   /** `AWS_CONTAINER_CREDENTIALS_FULL_URI`. */
   readonly credentialsUri: string;
-  /** `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`. */
-  readonly tokenFile: string;
+  /** `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`; undefined leaves the variable unset (a pod without a token). */
+  readonly tokenFile: string | undefined;
   readonly region?: string;
   /** Extra variables (e.g. for the IPv6 mode of other SDKs). */
   readonly extra?: Readonly<Record<string, string>>;
+  /** Command the client runs under, e.g. `['ip', 'netns', 'exec', podNs]` (a simulated pod). Default none. */
+  readonly prefix?: readonly string[];
 }
 
 /** The outcome of one client run. */
@@ -48,7 +50,7 @@ export function podEnv(pod: PodEnvironment): Record<string, string> {
     AWS_REGION: pod.region ?? 'us-east-1',
     AWS_DEFAULT_REGION: pod.region ?? 'us-east-1',
     AWS_CONTAINER_CREDENTIALS_FULL_URI: pod.credentialsUri,
-    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: pod.tokenFile,
+    ...(pod.tokenFile === undefined ? {} : { AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: pod.tokenFile }),
     ...pod.extra,
   };
 }
@@ -60,10 +62,11 @@ export function runInPod(
   pod: PodEnvironment,
   timeoutMs = 60_000,
 ): Promise<ClientRun> {
+  const [program, ...prefixArgs] = [...(pod.prefix ?? []), command];
   return new Promise((resolve) => {
     execFile(
-      command,
-      args,
+      program as string,
+      [...prefixArgs, ...args],
       { env: podEnv(pod), cwd: PROJECT_ROOT, timeout: timeoutMs },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;

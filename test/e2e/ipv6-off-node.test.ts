@@ -1,0 +1,60 @@
+/**
+ * A simulated node with IPv6 turned off (sysctl `net.ipv6.conf.all.disable_ipv6=1`): init skips
+ * fd00:ec2::23, the agent serves 169.254.170.23 and warns instead of failing (contract §1,
+ * reference agent issue #16). Needs root for `ip netns`; skips with the reason otherwise.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isMotoAvailable } from '../../test-support/moto.js';
+import { namespaceProblem } from '../../test-support/netns.js';
+import { boto3Put, jsClient, writeTokenFile } from '../../test-support/pod-clients.js';
+import { type SimNode, startSimNode } from '../../test-support/sim-node.js';
+import type { SimPod } from '../../test-support/sim-pod.js';
+
+const problem =
+  namespaceProblem() ?? ((await isMotoAvailable()) ? undefined : 'python3 with moto and boto3 is missing');
+
+it('can build a simulated node here (or says why not)', (ctx) => {
+  if (problem !== undefined) ctx.skip(`simulated node skipped: ${problem}`);
+});
+
+describe.skipIf(problem !== undefined)('a simulated node with IPv6 turned off', () => {
+  let node: SimNode;
+  let pod: SimPod;
+  let tokenFile: string;
+
+  beforeAll(async () => {
+    node = await startSimNode({
+      pods: ['app'],
+      moto: { roles: [{ name: 'AppRole', buckets: ['app-bucket'] }], buckets: ['app-bucket'] },
+      associations: { 'app-sa': 'AppRole' },
+      ipv6Disabled: true,
+    });
+    pod = node.pods[0] as SimPod;
+    tokenFile = writeTokenFile(await node.token('app-sa', 'app'));
+  }, 180_000);
+  afterAll(async () => {
+    await node?.stop();
+  }, 60_000);
+
+  it('init skips the IPv6 address with a warning and still succeeds', () => {
+    const warning = node.initLines.find((l) => l.includes('"level":"warn"') && l.includes('fd00:ec2::23'));
+    expect(warning, node.initLines.join('\n')).toBeDefined();
+    expect(pod.ipv6).toBeUndefined();
+  });
+
+  it('the agent warns that it serves IPv4 only', () => {
+    const warning = node.agent.lines.find(
+      (l) => l.includes('"level":"warn"') && l.includes('IPv6') && l.includes('fd00:ec2::23'),
+    );
+    expect(warning, node.agent.lines.join('\n')).toBeDefined();
+  });
+
+  it('serves boto3 and the JS SDK over IPv4', async () => {
+    const [boto3, js] = await Promise.all([
+      boto3Put(pod.env(4, tokenFile), pod.motoEndpoint(4), 'app-bucket', 'v4-only', 'hello'),
+      jsClient(pod.env(4, tokenFile), 'put', pod.motoEndpoint(4), 'app-bucket', 'v4-only-js', 'hello'),
+    ]);
+    expect(boto3.stdout, boto3.stderr).toContain('put=ok');
+    expect(js.stdout, js.stderr).toContain('put=ok');
+  });
+});
