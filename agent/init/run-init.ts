@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
 import type { InitConfig } from '../config/parse-config.js';
+import type { Log } from '../log/logger.js';
 import { fromIpAddrJson, hasAddress, type LinkState } from './link-state.js';
 import { type CommandResult, createRunCommand, type RunCommand } from './run-command.js';
 
@@ -21,13 +22,8 @@ export const INIT_EXIT = Object.freeze({
   foreignInterface: 5,
 });
 
-/** Pino-compatible logger subset used by init. */
-export interface InitLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-  debug(obj: object, msg: string): void;
-}
+/** Pino-compatible logger subset used by init (the shared {@link Log}). */
+export type InitLogger = Log;
 
 /** What `runInit` talks to; every member has a real default. */
 export interface InitDeps {
