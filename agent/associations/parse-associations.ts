@@ -36,6 +36,11 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]
 const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
 
+/** True for an IAM role ARN (any partition, with or without a path). */
+export function isRoleArn(text: unknown): text is string {
+  return typeof text === 'string' && ROLE_ARN.test(text);
+}
+
 /**
  * Parses an associations document (YAML or JSON; JSON is YAML) and validates it against contract §5.
  * Throws one `ConfigError` whose `problems` name each bad entry and field, e.g.
