@@ -93,7 +93,8 @@ function fromJoseError(error: unknown): { code: AgentErrorCode; cacheable: boole
  * negative cache of rejected hashes, then jose `jwtVerify` with the allowed algorithms, exact issuer
  * and audience, leeway and the injected clock, then the `kubernetes.io` claims and node binding.
  * Every call counts once in `tokenValidations{result}` (`valid`, `memo_hit`, `invalid`, `expired`,
- * `malformed`, `missing`, `not_bound`, `negative_hit`, and `unavailable` while no keys or issuer are
+ * `malformed`, `missing`, `not_bound`, `negative_hit`, `coalesced` (joined a check of the same token
+ * already under way), and `unavailable` while no keys or issuer are
  * known, answered `UpstreamUnavailable`); with `nodeName` set, a verified token without
  * a node claim also counts `no_node_claim`.
  */
@@ -112,6 +113,8 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   const rejected = new LRUCache<string, Rejection>({
     max: positiveInt('negativeSize', options.negativeSize, DEFAULT_NEGATIVE_SIZE),
   });
+  /** Signature checks under way, by token hash (bounded by concurrent distinct tokens). */
+  const inFlight = new Map<string, Promise<VerifiedToken>>();
   const count = (result: string) => metrics.tokenValidations.inc({ result });
   const issuer = () => options.issuer ?? keySet.issuer();
 
@@ -205,7 +208,16 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
         }
         rejected.delete(tokenHash);
       }
-      return verifySignature(token, tokenHash);
+      // Concurrent requests with the same token share one check: without this, a burst of one
+      // forged token would all miss the negative cache and each cost a signature check (threat 9).
+      const pending = inFlight.get(tokenHash);
+      if (pending !== undefined) {
+        count('coalesced');
+        return pending;
+      }
+      const check = verifySignature(token, tokenHash).finally(() => inFlight.delete(tokenHash));
+      inFlight.set(tokenHash, check);
+      return check;
     },
   };
 }
