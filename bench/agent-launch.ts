@@ -1,0 +1,103 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { AGENT_MAIN } from '../test-support/agent-process.js';
+import { freePort } from '../test-support/moto.js';
+import { NODE_CREDENTIALS } from './cluster.js';
+import { httpGet } from './http-get.js';
+
+/** The built agent running for a benchmark. */
+export interface LaunchedAgent {
+  readonly child: ChildProcess;
+  /** `http://127.0.0.1:<port>/v1/credentials`. */
+  readonly url: string;
+  readonly port: number;
+  readonly probePort: number;
+  /** Milliseconds from spawn to the first `/readyz` 200 (polled every `pollMs`). */
+  readonly readyMs: number;
+  stop(): Promise<void>;
+}
+
+/** Options of {@link launchAgent}. */
+export interface LaunchOptions {
+  /** Flags after the listener flags (see `agentArgs`). */
+  readonly args: readonly string[];
+  /** Node flags, e.g. `--cpu-prof`. */
+  readonly nodeArgs?: readonly string[];
+  /** Interval of the readiness polls, milliseconds. Default 5. */
+  readonly pollMs?: number;
+}
+
+/**
+ * Spawns `node dist/agent/main.js server ...` on 127.0.0.1 and waits for `/readyz` 200. Its JSON log
+ * goes to /dev/null (as fast a sink as a container runtime's pipe, and the load generator in this
+ * process does not pay for reading it); stderr is kept for failures.
+ */
+export async function launchAgent(options: LaunchOptions): Promise<LaunchedAgent> {
+  const [port, probePort] = [await freePort(), await freePort()];
+  const started = process.hrtime.bigint();
+  const child = spawn(
+    process.execPath,
+    [
+      ...(options.nodeArgs ?? []),
+      AGENT_MAIN,
+      'server',
+      '--bind-hosts',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--probe-address',
+      '127.0.0.1',
+      '--probe-port',
+      String(probePort),
+      '--metrics-port',
+      '0',
+      ...options.args,
+    ],
+    {
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: process.env.HOME ?? '/tmp',
+        AWS_ACCESS_KEY_ID: NODE_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: NODE_CREDENTIALS.secretAccessKey,
+        AWS_REGION: 'us-east-1',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString('utf8')).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 30_000;
+  let readyMs = 0;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}: ${stderr}`);
+    try {
+      const response = await httpGet(`http://127.0.0.1:${probePort}/readyz`);
+      if (response.status === 200) {
+        readyMs = Number(process.hrtime.bigint() - started) / 1e6;
+        break;
+      }
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`agent not ready within 30 s: ${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 5));
+  }
+  return {
+    child,
+    url: `http://127.0.0.1:${port}/v1/credentials`,
+    port,
+    probePort,
+    readyMs,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

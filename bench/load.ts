@@ -1,0 +1,69 @@
+import autocannon from 'autocannon';
+import { percentile } from './stats.js';
+
+/** Load generator settings shared by every target of a comparison. */
+export interface LoadSettings {
+  readonly connections: number;
+  /** Seconds of measurement. */
+  readonly durationS: number;
+  /** Seconds of warm-up before it (not measured). */
+  readonly warmupS: number;
+}
+
+/** What one measured run gives. Latencies in milliseconds, from every 2xx response (not the histogram's whole ms). */
+export interface LoadResult {
+  readonly requestsPerSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly non2xx: number;
+  readonly errors: number;
+}
+
+function once(
+  url: string,
+  headers: Record<string, string>,
+  connections: number,
+  durationS: number,
+  overallRate: number | undefined,
+  latencies: number[] | undefined,
+): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url,
+        headers,
+        connections,
+        duration: durationS,
+        ...(overallRate === undefined ? {} : { overallRate }),
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+    if (latencies !== undefined)
+      instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+        if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+      });
+  });
+}
+
+/**
+ * Warms up, then measures `url` with autocannon (fixed connections and duration; with
+ * `overallRate`, a fixed request rate over all connections instead of as fast as possible).
+ */
+export async function measure(
+  url: string,
+  headers: Record<string, string>,
+  settings: LoadSettings,
+  overallRate?: number,
+): Promise<LoadResult> {
+  if (settings.warmupS > 0)
+    await once(url, headers, settings.connections, settings.warmupS, overallRate, undefined);
+  const latencies: number[] = [];
+  const result = await once(url, headers, settings.connections, settings.durationS, overallRate, latencies);
+  return {
+    requestsPerSecond: result.requests.total / settings.durationS,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
