@@ -10,6 +10,9 @@ import { createExchanger } from './exchange/create-exchanger.js';
 import { createRateLimitAdmission } from './limits/rate-limit-admission.js';
 import { createRateLimiter } from './limits/rate-limiter.js';
 import { createMetrics } from './metrics/metrics.js';
+import { createPodCheck } from './pods/create-pod-check.js';
+import { loadKubeConfig } from './pods/kube-config.js';
+import { createPodBoundVerifier } from './pods/pod-bound-verifier.js';
 
 /** Inputs of {@link createServerDeps} that come from outside the config. */
 export interface ServerEnvironment {
@@ -17,7 +20,7 @@ export interface ServerEnvironment {
   readonly clock: Clock;
   /** The agent's own AWS credentials; default: the SDK's default chain. */
   readonly credentials?: AwsCredentialIdentityProvider | undefined;
-  /** `KUBERNETES_SERVICE_HOST` and `_PORT`, for the API-server key source. */
+  /** `KUBERNETES_SERVICE_HOST` and `_PORT`, for the API-server key source and the pod check. */
   readonly kubernetes?: {
     readonly serviceHost?: string | undefined;
     readonly servicePort?: string | undefined;
@@ -26,18 +29,20 @@ export interface ServerEnvironment {
 
 /**
  * Builds the real dependencies of `server` from its config: key set and verifier, exchanger, cache,
- * metrics. Loading the keys is started here and finishes in the background (readiness waits for it).
+ * metrics, and the live-pod check of `--pod-check` wrapped around the verifier. Loading the keys and
+ * the pod informer's first list start here and finish in the background (readiness waits for both).
  */
 export function createServerDeps(config: ServerConfig, env: ServerEnvironment): Deps {
   const { logger, clock } = env;
   const metrics = createMetrics(new Registry());
-  const { verifier, keySet } = createTokenAuth({
+  const tokenAuth = createTokenAuth({
     config,
     clock,
     metrics,
     logger,
     kubernetes: env.kubernetes,
   });
+  const { keySet } = tokenAuth;
   void keySet.load();
   const exchanger = createExchanger(config, { metrics, clock, logger, credentials: env.credentials });
   const cache = createCredentialCache({
@@ -48,6 +53,20 @@ export function createServerDeps(config: ServerConfig, env: ServerEnvironment): 
     minRemainingMs: config.minRemainingMs,
     logger,
   });
+  // A deleted pod's credentials go at once and, being gone, are never refreshed (security.md threat 4).
+  const podCheck = createPodCheck({
+    config,
+    kubeConfig: () => loadKubeConfig({ kubeconfig: config.kubeconfig, ...env.kubernetes }),
+    clock,
+    metrics,
+    logger,
+    onPodGone: (podUid) => {
+      const dropped = cache.drop((identity) => identity.podUid === podUid);
+      if (dropped > 0) logger.info({ podUid, dropped }, 'pod gone: cached credentials dropped');
+    },
+  });
+  const verifier =
+    podCheck === undefined ? tokenAuth.verifier : createPodBoundVerifier(tokenAuth.verifier, podCheck);
   // --rate-limit 0 turns the per-address limit off (contract §2).
   const admit =
     config.rateLimit > 0
@@ -59,9 +78,11 @@ export function createServerDeps(config: ServerConfig, env: ServerEnvironment): 
     metrics,
     logger,
     ...(admit === undefined ? {} : { admit }),
-    onClose: () => {
+    ...(podCheck === undefined ? {} : { readiness: [() => podCheck.notReadyReason()] }),
+    onClose: async () => {
       keySet.close();
       exchanger.close();
+      await podCheck?.close();
     },
   };
 }
