@@ -1,0 +1,112 @@
+/**
+ * The built agent with `--pod-check informer` against the Kubernetes API stand-in (there is no real
+ * cluster here): pods of node `n1` are served, deleted pods are refused at once, pods the watch has
+ * not delivered are confirmed by TokenReview, and `--require-pod-ip` binds a token to its pod's IP.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POD_UID_EXTRA } from '../../agent/pods/kube-token-reviewer.js';
+import { stableUid } from '../../test-support/cluster-keys.js';
+import { type KubeApi, type KubeObject, startKubeApi } from '../../test-support/kube-api.js';
+import { isMotoAvailable } from '../../test-support/moto.js';
+import { type Story, startStory } from '../../test-support/story.js';
+
+const motoAvailable = await isMotoAvailable();
+const AUDIENCE = 'pods.eks.amazonaws.com';
+
+function podObject(name: string, ip: string, node = 'n1'): KubeObject {
+  return {
+    metadata: { name, namespace: 'default', uid: stableUid('pod', 'default', name) },
+    spec: { nodeName: node, serviceAccountName: 's3-access-sa' },
+    status: { phase: 'Running', podIP: ip, podIPs: [{ ip }] },
+  };
+}
+
+async function eventually(condition: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe.skipIf(!motoAvailable)('the agent with the informer pod check', () => {
+  let api: KubeApi;
+  let story: Story;
+  /** Pod names the TokenReview handler confirms. */
+  const reviewable = new Set<string>();
+
+  beforeAll(async () => {
+    api = await startKubeApi();
+    api.onPost('/apis/authentication.k8s.io/v1/tokenreviews', (body) => {
+      const token = (body as { spec?: { token?: string } }).spec?.token ?? '';
+      const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
+      const pod = claims['kubernetes.io']?.pod as { name: string; uid: string } | undefined;
+      const status =
+        pod !== undefined && reviewable.has(pod.name)
+          ? { authenticated: true, audiences: [AUDIENCE], user: { extra: { [POD_UID_EXTRA]: [pod.uid] } } }
+          : { authenticated: false, error: 'pod not found' };
+      return { status: 201, body: { kind: 'TokenReview', apiVersion: 'authentication.k8s.io/v1', status } };
+    });
+    api.apply('pods', podObject('s3-access-pod', '127.0.0.1'));
+    api.apply('pods', podObject('far-pod', '10.9.9.9'));
+    api.apply('pods', podObject('other-node-pod', '127.0.0.1', 'n2'));
+    const kubeconfig = await api.writeKubeconfig();
+    story = await startStory({
+      agentArgs: ['--pod-check', 'informer', '--node-name', 'n1', '--kubeconfig', kubeconfig],
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await story?.stop();
+    await api?.close();
+  });
+
+  const ask = async (podName: string) => {
+    const response = await fetch(story.agent.url, {
+      headers: { authorization: await story.podToken({ podName }) },
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('became ready after listing the pods of its node only', () => {
+    const list = api.requests.find((r) => r.path === '/api/v1/pods' && r.query.watch === undefined);
+    expect(list?.query.fieldSelector).toBe('spec.nodeName=n1');
+  });
+
+  it('serves a live pod of its node', async () => {
+    expect((await ask('s3-access-pod')).status).toBe(200);
+  });
+
+  it('refuses a pod of another node that TokenReview does not confirm, with no upstream call', async () => {
+    const before = story.eksAuth.calls.total;
+    const answer = await ask('other-node-pod');
+    expect(answer.status).toBe(403);
+    expect(answer.body.code).toBe('TokenNotBound');
+    expect(story.eksAuth.calls.total).toBe(before);
+  });
+
+  it('confirms a pod the watch has not delivered with TokenReview and serves it', async () => {
+    reviewable.add('brand-new-pod');
+    expect((await ask('brand-new-pod')).status).toBe(200);
+  });
+
+  it('refuses a deleted pod at once and drops its cached credentials', async () => {
+    expect((await ask('s3-access-pod')).status).toBe(200);
+    const entries = async () =>
+      Number(/^pod_identity_cache_entries (\d+)/m.exec(await story.agent.metrics())?.[1]);
+    const before = await entries();
+    api.remove('pods', 'default', 's3-access-pod');
+    await eventually(async () => (await entries()) === before - 1);
+    const answer = await ask('s3-access-pod');
+    expect(answer.status).toBe(403);
+    expect(answer.body.code).toBe('TokenNotBound');
+  });
+
+  it('with --require-pod-ip, serves a pod from its own IP and refuses a token used from another address', async () => {
+    api.apply('pods', podObject('ip-pod', '127.0.0.1'));
+    await story.restartAgent(['--require-pod-ip']);
+    expect((await ask('ip-pod')).status).toBe(200);
+    const stolen = await ask('far-pod');
+    expect(stolen.status).toBe(403);
+    expect(stolen.body.code).toBe('TokenNotBound');
+  });
+});
