@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from './auth/token-verifier.js';
 import type { CredentialCache } from './cache/credential-cache.js';
@@ -42,11 +42,12 @@ export interface Agent {
 function createFastify(logger: Logger): FastifyInstance {
   return Fastify({
     loggerInstance: logger,
-    disableRequestLogging: true,
-    maxParamLength: 100,
+    // Our own lines only: one audit line per issuance, errors from the root handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { maxParamLength: 100 },
     bodyLimit: 1,
     return503OnClosing: true,
-  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  }) as unknown as FastifyInstance;
 }
 
 /** Builds the agent's servers from a typed config and its dependencies. */
