@@ -1,0 +1,57 @@
+/**
+ * docs/compatibility.md names the SDK versions the end-to-end suite runs; they must be the ones
+ * installed, so the page cannot claim a run that did not happen.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+const doc = readFileSync(new URL('../../docs/compatibility.md', import.meta.url), 'utf8');
+const row = (sdk: string) => doc.split('\n').find((line) => line.startsWith(`| ${sdk}`)) ?? '';
+const npmVersion = (name: string) =>
+  (
+    JSON.parse(readFileSync(new URL(`../../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as {
+      version: string;
+    }
+  ).version;
+
+function python(code: string): string | undefined {
+  try {
+    return execFileSync('python3', ['-c', code], { encoding: 'utf8', timeout: 20_000 }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function awsCliVersion(): string | undefined {
+  try {
+    const out = execFileSync('aws', ['--version'], { encoding: 'utf8', timeout: 20_000 });
+    return /aws-cli\/(\S+)/.exec(out)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+describe('the compatibility matrix', () => {
+  it('names the installed JS SDK v3 version', () => {
+    expect(row('JavaScript v3')).toContain(npmVersion('@aws-sdk/credential-providers'));
+    expect(row('JavaScript v3')).toContain(npmVersion('@aws-sdk/client-s3'));
+  });
+
+  it('names the installed boto3 and botocore versions', (ctx) => {
+    const versions = python('import boto3, botocore; print(boto3.__version__, botocore.__version__)');
+    if (versions === undefined) ctx.skip('python3 with boto3 is not installed');
+    const [boto3, botocore] = (versions as string).split(' ');
+    expect(row('Python boto3')).toContain(`${boto3} / ${botocore}`);
+  });
+
+  it('names the installed AWS CLI v1 version', (ctx) => {
+    const version = awsCliVersion();
+    if (version === undefined) ctx.skip('the AWS CLI is not installed');
+    expect(row('AWS CLI v1')).toContain(version);
+  });
+
+  it('carries the proxy note', () => {
+    expect(doc).toContain('NO_PROXY=169.254.170.23,[fd00:ec2::23]');
+  });
+});
