@@ -69,7 +69,14 @@ async function runWebhook(config: WebhookConfig): Promise<void> {
   const logger = createLogger(config.logLevel);
   let webhook: WebhookApp;
   try {
-    webhook = await createWebhookApp(config, await createWebhookDeps(config, { logger, clock: systemClock }));
+    const kubernetes = {
+      serviceHost: process.env.KUBERNETES_SERVICE_HOST,
+      servicePort: process.env.KUBERNETES_SERVICE_PORT,
+    };
+    webhook = await createWebhookApp(
+      config,
+      await createWebhookDeps(config, { logger, clock: systemClock, kubernetes }),
+    );
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`pod-identity-agent: ${err.problems.join('; ')}\n`);

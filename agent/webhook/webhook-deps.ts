@@ -1,10 +1,13 @@
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
+import { type AnnotationRoles, createAnnotationRoles } from '../associations/annotation-roles.js';
 import type { AssociationResolver } from '../associations/association.js';
+import { combineResolvers } from '../associations/association-index.js';
 import { type AssociationStore, createAssociationStore } from '../associations/association-store.js';
 import type { Clock } from '../clock.js';
 import type { WebhookConfig } from '../config/parse-config.js';
 import { ConfigError } from '../errors.js';
+import { type KubeConfigSource, loadKubeConfig } from '../pods/kube-config.js';
 import type { WebhookDeps } from './webhook-app.js';
 import { createWebhookMetrics } from './webhook-metrics.js';
 
@@ -12,13 +15,17 @@ import { createWebhookMetrics } from './webhook-metrics.js';
 export interface WebhookEnvironment {
   readonly logger: Logger;
   readonly clock: Clock;
+  /** `KUBERNETES_SERVICE_HOST` and `_PORT`, for `--role-source annotation|both` in a cluster. */
+  readonly kubernetes?: Omit<KubeConfigSource, 'kubeconfig'> | undefined;
 }
 
 /**
- * Builds the webhook's real dependencies: its own metrics registry and the hot-reloading associations
- * store (the same file and precedence as the agent, so the webhook injects exactly the pods the agent
- * will serve). On a miss the store is re-read once (`refresh`). Rejects with `ConfigError` when the
- * file is invalid at start.
+ * Builds the webhook's real dependencies with the agent's own role sources and precedence, so the
+ * webhook injects exactly the pods the agent will serve: the hot-reloading `--associations` file,
+ * ServiceAccount `eks.amazonaws.com/role-arn` annotations (a watch), or both (file wins). On a miss
+ * the file is re-read once (`refresh`); annotations come from the watch only. The webhook is not
+ * ready until the first ServiceAccount list. Rejects with `ConfigError` when the file is invalid at
+ * start or the API server cannot be located.
  */
 export async function createWebhookDeps(
   config: WebhookConfig,
@@ -26,23 +33,41 @@ export async function createWebhookDeps(
 ): Promise<WebhookDeps> {
   const { logger, clock } = env;
   const metrics = createWebhookMetrics(new Registry());
-  if (config.roleSource !== 'file')
-    throw new ConfigError([
-      `webhook --role-source ${config.roleSource} is not supported yet; use --role-source file`,
-    ]);
-  if (config.associationsFile === undefined) throw new ConfigError(['webhook needs --associations']);
-  const store: AssociationStore = await createAssociationStore({
-    file: config.associationsFile,
-    clock,
-    metrics,
-    logger,
-  });
-  const resolver: AssociationResolver = store;
+  const { roleSource, associationsFile } = config;
+  let store: AssociationStore | undefined;
+  if (roleSource !== 'annotation') {
+    if (associationsFile === undefined) throw new ConfigError(['webhook needs --associations']);
+    store = await createAssociationStore({ file: associationsFile, clock, metrics, logger });
+  }
+  let annotations: AnnotationRoles | undefined;
+  if (roleSource !== 'file') {
+    let kubeConfig: ReturnType<typeof loadKubeConfig>;
+    try {
+      kubeConfig = loadKubeConfig({ kubeconfig: config.kubeconfig, ...env.kubernetes });
+    } catch (error) {
+      store?.close();
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ConfigError([`--role-source ${roleSource}: ${reason}`]);
+    }
+    annotations = createAnnotationRoles({ kubeConfig, logger });
+    void annotations.start();
+  }
+  const resolvers = [store, annotations].filter(
+    (r): r is AssociationStore | AnnotationRoles => r !== undefined,
+  );
+  const resolver: AssociationResolver =
+    resolvers.length === 1 ? (resolvers[0] as AssociationResolver) : combineResolvers(...resolvers);
   return {
     resolver,
-    refresh: () => store.reload(),
+    ...(store === undefined ? {} : { refresh: () => (store as AssociationStore).reload() }),
     metrics,
     logger,
-    onClose: () => store.close(),
+    readiness: [
+      () => (annotations?.isSynced() === false ? 'ServiceAccount annotations not listed yet' : undefined),
+    ],
+    onClose: async () => {
+      store?.close();
+      await annotations?.stop();
+    },
   };
 }

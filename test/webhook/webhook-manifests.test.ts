@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
 import { MutatingWebhookConfiguration } from 'kubernetes-models/admissionregistration.k8s.io/v1/MutatingWebhookConfiguration';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
@@ -184,6 +186,32 @@ describe.skipIf(!hasKubectl)('manifests/overlays/webhook', () => {
       expect(Object.keys(configMap.data)).toContain(file);
     },
   );
+
+  it('has an annotation-roles component: ServiceAccount list/watch only, a token, --role-source both', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'webhook-kustomize-'));
+    try {
+      const overlay = relative(dir, resolve('manifests/overlays/webhook'));
+      writeFileSync(
+        join(dir, 'kustomization.yaml'),
+        `resources: [${overlay}]\ncomponents: [${overlay}/annotation-roles]\n`,
+      );
+      const out = render(dir);
+      const role = out.find((o) => o.kind === 'ClusterRole');
+      expect(role.rules).toEqual([
+        { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['list', 'watch'] },
+      ]);
+      const binding = out.find((o) => o.kind === 'ClusterRoleBinding');
+      expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'pod-identity-webhook', namespace }]);
+      const spec = out.find((o) => o.kind === 'Deployment').spec.template.spec;
+      expect(spec.automountServiceAccountToken).toBe(true);
+      expect(parseConfig(spec.containers[0].args, {})).toMatchObject({
+        command: 'webhook',
+        roleSource: 'both',
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('has a manual-certificate variant without cert-manager objects', () => {
     const manual = render('manifests/overlays/webhook/manual-tls');
