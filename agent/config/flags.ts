@@ -193,7 +193,7 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
     kind: 'enum',
     values: ['informer', 'tokenreview', 'off'],
     commands: SERVER,
-    help: "How to confirm the token's pod is alive: watch this node's pods, TokenReview per miss, or off. Default informer in a cluster (with --node-name), else off.",
+    help: "How to confirm the token's pod is alive: watch this node's pods (TokenReview for pods not seen yet), TokenReview per token (answers reused 30 s), or off. Default informer in a cluster (with --node-name), else off.",
   }),
   flag({
     name: 'require-pod-ip',
