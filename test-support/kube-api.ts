@@ -10,7 +10,7 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeSelfSignedCert } from './self-signed-cert.js';
@@ -286,6 +286,11 @@ export async function startKubeApi(options: { token?: string } = {}): Promise<Ku
     res.on('close', done);
   }
 
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const base = `https://127.0.0.1:${port}`;
@@ -324,11 +329,11 @@ export async function startKubeApi(options: { token?: string } = {}): Promise<Ku
     },
     close: () =>
       new Promise<void>((resolve) => {
-        // Stop listening first: a client re-opening its watch right now must not keep the server alive.
+        // Stop listening, then destroy every socket, including those still in their TLS handshake
+        // (closeAllConnections does not see them, and a client re-opening its watch leaves one).
         server.close(() => resolve());
-        for (const w of watchers) w.res.destroy();
         watchers.clear();
-        server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
       }),
   };
 }

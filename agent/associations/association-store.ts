@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Clock } from '../clock.js';
 import { ConfigError } from '../errors.js';
@@ -50,16 +51,48 @@ export interface AssociationStore extends AssociationResolver {
  * file is invalid at start.
  */
 export async function createAssociationStore(options: AssociationStoreOptions): Promise<AssociationStore> {
-  const { file, clock, metrics, logger, onChange } = options;
+  checkOptions(options);
+  const initial = await read(options.file).catch((error: unknown) => {
+    options.metrics.associationsReloads.inc({ result: 'error' });
+    throw unreadable(options.file, error);
+  });
+  return startStore(initial, options);
+}
+
+/**
+ * As {@link createAssociationStore}, but reads the file at start synchronously (for a synchronous
+ * start-up path). Throws `ConfigError` when the file is missing or invalid.
+ */
+export function openAssociationStore(options: AssociationStoreOptions): AssociationStore {
+  checkOptions(options);
+  let text: string;
+  try {
+    text = readFileSync(options.file, 'utf8');
+  } catch (error) {
+    options.metrics.associationsReloads.inc({ result: 'error' });
+    throw unreadable(options.file, error);
+  }
+  return startStore({ text, hash: sha256(text) }, options);
+}
+
+function checkOptions(options: AssociationStoreOptions): void {
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
-  if (typeof file !== 'string' || file === '') throw new TypeError('"file" must be a non-empty path');
+  if (typeof options.file !== 'string' || options.file === '')
+    throw new TypeError('"file" must be a non-empty path');
   if (!Number.isInteger(pollIntervalMs) || pollIntervalMs < 10)
     throw new TypeError('"pollIntervalMs" must be an integer of at least 10');
+}
 
-  const initial = await read(file).catch((error: unknown) => {
-    metrics.associationsReloads.inc({ result: 'error' });
-    throw new ConfigError([`cannot read --associations file ${file}: ${describe(error)}`]);
-  });
+function unreadable(file: string, error: unknown): ConfigError {
+  return new ConfigError([`cannot read --associations file ${file}: ${describe(error)}`]);
+}
+
+function startStore(
+  initial: { text: string; hash: string },
+  options: AssociationStoreOptions,
+): AssociationStore {
+  const { file, clock, metrics, logger, onChange } = options;
+  const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   let index: AssociationIndex;
   try {
     index = createAssociationIndex(parseAssociations(initial.text));
@@ -140,7 +173,11 @@ export async function createAssociationStore(options: AssociationStoreOptions): 
 
 async function read(file: string): Promise<{ text: string; hash: string }> {
   const text = await readFile(file, 'utf8');
-  return { text, hash: createHash('sha256').update(text).digest('hex') };
+  return { text, hash: sha256(text) };
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 function describe(error: unknown): string {

@@ -1,0 +1,89 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Clock } from '../clock.js';
+import type { ServerConfig } from '../config/parse-config.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { type AnnotationRoles, createAnnotationRoles } from './annotation-roles.js';
+import type { AssociationResolver } from './association.js';
+import { combineResolvers, isAffected } from './association-index.js';
+import { type AssociationStore, openAssociationStore, type StoreLogger } from './association-store.js';
+
+/** Which service accounts an edit affected: their cached credentials must go. */
+export type AffectedPredicate = (namespace: string, serviceAccount: string) => boolean;
+
+/** Options of {@link createAssociationSource}. */
+export interface AssociationSourceOptions {
+  readonly clock: Clock;
+  readonly metrics: Pick<Metrics, 'associationsReloads'>;
+  readonly logger: StoreLogger;
+  /** Builds the API client for `--role-source annotation|both` (called only then). */
+  readonly kubeConfig: () => KubeConfig;
+  /**
+   * Called after the file or an annotation changed, with the service accounts whose role changed or
+   * went away; the app drops their cached credentials:
+   * `cache.drop((identity) => affected(identity.namespace, identity.serviceAccount))`.
+   */
+  readonly onAffected: (affected: AffectedPredicate) => void;
+  /** Milliseconds between checks of the file. Default 2000. */
+  readonly pollIntervalMs?: number;
+}
+
+/** The roles of the STS exchanges and their upkeep. */
+export interface AssociationSource {
+  /** File entries first, then annotations (`--role-source both`). */
+  readonly resolver: AssociationResolver;
+  /** A reason while not ready (annotations not listed yet), else undefined. */
+  notReadyReason(): string | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the association resolver `--exchange sts-*` and `--role-source` ask for: the hot-reloaded
+ * `--associations` file, ServiceAccount `eks.amazonaws.com/role-arn` annotations, or both (file
+ * wins). Undefined for `--exchange eks-auth` (EKS owns associations there). Throws `ConfigError`
+ * when the file is missing or invalid at start. Annotation watching starts in the background.
+ */
+export function createAssociationSource(
+  config: ServerConfig,
+  options: AssociationSourceOptions,
+): AssociationSource | undefined {
+  if (config.exchange === 'eks-auth') return undefined;
+  const { roleSource } = config;
+  const file = roleSource === 'annotation' ? undefined : config.associationsFile;
+  let annotations: AnnotationRoles | undefined;
+  const annotationResolver: AssociationResolver = { resolve: (ns, sa) => annotations?.resolve(ns, sa) };
+  const withAnnotations = (first: AssociationResolver) =>
+    roleSource === 'both' ? combineResolvers(first, annotationResolver) : first;
+
+  const store: AssociationStore | undefined =
+    file === undefined
+      ? undefined
+      : openAssociationStore({
+          file,
+          clock: options.clock,
+          metrics: options.metrics,
+          logger: options.logger,
+          ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+          onChange: (previous, next) =>
+            options.onAffected(isAffected(withAnnotations(previous), withAnnotations(next))),
+        });
+  if (roleSource !== 'file') {
+    annotations = createAnnotationRoles({
+      kubeConfig: options.kubeConfig(),
+      logger: options.logger,
+      onChange: (namespace, name) => options.onAffected((ns, sa) => ns === namespace && sa === name),
+    });
+    void annotations.start();
+  }
+  const resolver = store === undefined ? annotationResolver : withAnnotations(store);
+  return {
+    resolver,
+    notReadyReason: () =>
+      annotations === undefined || annotations.isSynced()
+        ? undefined
+        : 'ServiceAccount annotations not listed yet',
+    async close() {
+      store?.close();
+      await annotations?.stop();
+    },
+  };
+}
