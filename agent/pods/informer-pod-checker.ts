@@ -19,7 +19,10 @@ export interface InformerPodCheckerOptions {
   readonly metrics: Pick<Metrics, 'tokenValidations'>;
   /** Require the request's source address to be the pod's IP (pods not on the host network). */
   readonly requirePodIp: boolean;
-  /** With `requirePodIp`: how long to wait for an unseen pod's IP, milliseconds. Default {@link DEFAULT_POD_WAIT_MS}. */
+  /**
+   * How long a request waits for the watch to deliver its pod: before the first list, and with
+   * `requirePodIp` for a pod not seen yet or without an IP. Milliseconds, default {@link DEFAULT_POD_WAIT_MS}.
+   */
   readonly podWaitMs?: number | undefined;
 }
 
@@ -54,6 +57,10 @@ export function createInformerPodChecker(options: InformerPodCheckerOptions): Po
       let pod = store.get(identity.podUid);
       if (requirePodIp && (pod === undefined || !hasAddress(pod)))
         pod = await store.waitFor(identity.podUid, hasAddress, podWaitMs);
+      // Right after start, the first list is on its way: wait for it rather than ask the API server
+      // about every pod of the node at once.
+      else if (pod === undefined && !informer.isSynced())
+        pod = await store.waitFor(identity.podUid, () => true, podWaitMs);
       if (pod === undefined) {
         if (requirePodIp) return refuse('pod_not_found', 'the pod is not known on this node');
         if (!(await reviews.isAlive(verified)))

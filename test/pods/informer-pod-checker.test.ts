@@ -17,7 +17,7 @@ function setup(requirePodIp = false) {
   const store = createPodStore();
   const reviewer = new FakeReviewer();
   const metrics = newMetrics();
-  const informer = { synced: false, stopped: false };
+  const informer = { synced: true, stopped: false };
   const checker = createInformerPodChecker({
     store,
     informer: {
@@ -90,8 +90,19 @@ describe('createInformerPodChecker', () => {
     expect(await outcome(verifiedToken('a'))).toBe('TokenNotBound');
   });
 
+  it('waits for the first list before asking the API server about a pod', async () => {
+    const { store, reviewer, informer, outcome } = setup();
+    informer.synced = false;
+    const answer = outcome(verifiedToken('a'));
+    store.upsert(pod('a'));
+    informer.synced = true;
+    expect(await answer).toBe('ok');
+    expect(reviewer.tokens).toHaveLength(0);
+  });
+
   it('is not ready until the informer has listed the pods', () => {
     const { informer, checker } = setup();
+    informer.synced = false;
     expect(checker.notReadyReason()).toMatch(/not listed/);
     informer.synced = true;
     expect(checker.notReadyReason()).toBeUndefined();
