@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Clock } from '../clock.js';
 import { ConfigError } from '../errors.js';
@@ -57,22 +56,6 @@ export async function createAssociationStore(options: AssociationStoreOptions): 
     throw unreadable(options.file, error);
   });
   return startStore(initial, options);
-}
-
-/**
- * As {@link createAssociationStore}, but reads the file at start synchronously (for a synchronous
- * start-up path). Throws `ConfigError` when the file is missing or invalid.
- */
-export function openAssociationStore(options: AssociationStoreOptions): AssociationStore {
-  checkOptions(options);
-  let text: string;
-  try {
-    text = readFileSync(options.file, 'utf8');
-  } catch (error) {
-    options.metrics.associationsReloads.inc({ result: 'error' });
-    throw unreadable(options.file, error);
-  }
-  return startStore({ text, hash: sha256(text) }, options);
 }
 
 function checkOptions(options: AssociationStoreOptions): void {

@@ -2,10 +2,10 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Clock } from '../clock.js';
 import type { ServerConfig } from '../config/parse-config.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { type AnnotationRoles, createAnnotationRoles } from './annotation-roles.js';
+import type { AnnotationRoles } from './annotation-roles.js';
 import type { AssociationResolver } from './association.js';
 import { combineResolvers, isAffected } from './association-index.js';
-import { type AssociationStore, openAssociationStore, type StoreLogger } from './association-store.js';
+import { type AssociationStore, createAssociationStore, type StoreLogger } from './association-store.js';
 
 /** Which service accounts an edit affected: their cached credentials must go. */
 export type AffectedPredicate = (namespace: string, serviceAccount: string) => boolean;
@@ -39,13 +39,14 @@ export interface AssociationSource {
 /**
  * Builds the association resolver `--exchange sts-*` and `--role-source` ask for: the hot-reloaded
  * `--associations` file, ServiceAccount `eks.amazonaws.com/role-arn` annotations, or both (file
- * wins). Undefined for `--exchange eks-auth` (EKS owns associations there). Throws `ConfigError`
- * when the file is missing or invalid at start. Annotation watching starts in the background.
+ * wins). Undefined for `--exchange eks-auth` (EKS owns associations there). Rejects with
+ * `ConfigError` when the file is missing or invalid at start. Annotation watching starts in the
+ * background; the Kubernetes client is imported only then (it is slow to load).
  */
-export function createAssociationSource(
+export async function createAssociationSource(
   config: ServerConfig,
   options: AssociationSourceOptions,
-): AssociationSource | undefined {
+): Promise<AssociationSource | undefined> {
   if (config.exchange === 'eks-auth') return undefined;
   const { roleSource } = config;
   const file = roleSource === 'annotation' ? undefined : config.associationsFile;
@@ -57,7 +58,7 @@ export function createAssociationSource(
   const store: AssociationStore | undefined =
     file === undefined
       ? undefined
-      : openAssociationStore({
+      : await createAssociationStore({
           file,
           clock: options.clock,
           metrics: options.metrics,
@@ -67,6 +68,7 @@ export function createAssociationSource(
             options.onAffected(isAffected(withAnnotations(previous), withAnnotations(next))),
         });
   if (roleSource !== 'file') {
+    const { createAnnotationRoles } = await import('./annotation-roles.js');
     annotations = createAnnotationRoles({
       kubeConfig: options.kubeConfig(),
       logger: options.logger,

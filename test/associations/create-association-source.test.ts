@@ -45,7 +45,7 @@ describe('createAssociationSource', () => {
 
   async function build(extra: string[]): Promise<AssociationSource | undefined> {
     const kubeconfig = kube === undefined ? undefined : await kube.writeKubeconfig(dir);
-    source = createAssociationSource(serverConfig(extra), {
+    source = await createAssociationSource(serverConfig(extra), {
       clock: { now: () => 1_790_000_000_000 },
       metrics: createMetrics(new Registry()),
       logger: silent,
