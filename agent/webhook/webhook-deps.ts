@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { type AnnotationRoles, createAnnotationRoles } from '../associations/annotation-roles.js';
+import type { AnnotationRoles } from '../associations/annotation-roles.js';
 import type { AssociationResolver } from '../associations/association.js';
 import { combineResolvers } from '../associations/association-index.js';
 import { type AssociationStore, createAssociationStore } from '../associations/association-store.js';
 import type { Clock } from '../clock.js';
 import type { WebhookConfig } from '../config/parse-config.js';
 import { ConfigError } from '../errors.js';
-import { type KubeConfigSource, loadKubeConfig } from '../pods/kube-config.js';
+import type { KubeConfigSource } from '../pods/kube-config.js';
 import type { WebhookDeps } from './webhook-app.js';
 import { createWebhookMetrics } from './webhook-metrics.js';
 
@@ -41,6 +41,11 @@ export async function createWebhookDeps(
   }
   let annotations: AnnotationRoles | undefined;
   if (roleSource !== 'file') {
+    // Loaded only here: the Kubernetes client costs start-up time the file-only webhook never needs.
+    const [{ createAnnotationRoles }, { loadKubeConfig }] = await Promise.all([
+      import('../associations/annotation-roles.js'),
+      import('../pods/kube-config.js'),
+    ]);
     let kubeConfig: ReturnType<typeof loadKubeConfig>;
     try {
       kubeConfig = loadKubeConfig({ kubeconfig: config.kubeconfig, ...env.kubernetes });
