@@ -273,3 +273,39 @@ describe('mutatePod', () => {
     expect(URI).toContain('169.254.170.23');
   });
 });
+
+describe("the seed's example pod", () => {
+  it('gets exactly the volume and mount EKS gives (shared/000 example, step 3)', () => {
+    const seedPod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 's3-access-pod' },
+      spec: { serviceAccountName: 's3-access-sa', containers: [{ name: 'app', image: 'my-app-image' }] },
+    } as IPod;
+    const out = applyJsonPatch(seedPod, mutatePod(seedPod, 'default', options()).patch);
+    expect(out.spec?.volumes).toEqual([
+      {
+        name: 'eks-pod-identity-token',
+        projected: {
+          defaultMode: 420,
+          sources: [
+            {
+              serviceAccountToken: {
+                audience: 'pods.eks.amazonaws.com',
+                expirationSeconds: 86400,
+                path: 'eks-pod-identity-token',
+              },
+            },
+          ],
+        },
+      },
+    ]);
+    expect(out.spec?.containers[0]?.volumeMounts).toEqual([
+      {
+        mountPath: '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount',
+        name: 'eks-pod-identity-token',
+        readOnly: true,
+      },
+    ]);
+  });
+});
