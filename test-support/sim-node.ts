@@ -5,11 +5,10 @@
  * EKS Auth stand-in run in the test process and are bridged into the node: EKS Auth on the node's
  * loopback, moto's S3 on every node address (pods reach it through their gateway).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AGENT_MAIN, type AgentProcess, startAgent } from './agent-process.js';
+import { type AgentProcess, startAgent } from './agent-process.js';
 import { type ClusterKeys, createClusterKeys } from './cluster-keys.js';
 import { type EksAuthService, startEksAuthService } from './eks-auth-service.js';
 import {
@@ -22,6 +21,7 @@ import {
 } from './moto.js';
 import { createNamespace, deleteNamespace, inNamespace, NAMESPACE_PREFIX, sysctl } from './netns.js';
 import { type Bridge, exposeInNamespace, reachIntoNamespace } from './ns-bridge.js';
+import { runInitIn } from './sim-node-init.js';
 import { AGENT_IPV4, AGENT_IPV6, createSimPod, type SimPod } from './sim-pod.js';
 import { NODE_CREDENTIALS, STORY_CLUSTER, STORY_ISSUER, STORY_REGION, storyAgentArgs } from './story.js';
 
@@ -93,7 +93,7 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
         await createSimPod({ nodeNs: ns, ns: podNs, name, index: i + 1, ipv6: v6, motoPort: IN_NODE.moto }),
       );
     }
-    const initLines = await runInit(ns);
+    const initLines = await runInitIn(ns);
 
     const moto = await startMoto({ authActions: setupActionCount(options.moto) });
     cleanups.push(() => moto.stop());
@@ -194,28 +194,4 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
     await undo();
     throw error;
   }
-}
-
-/** Runs the real `pod-identity-agent init` in the node namespace, as the DaemonSet's init container does. */
-function runInit(ns: string): Promise<string[]> {
-  const [program, ...prefix] = inNamespace(ns);
-  const child = spawn(
-    program as string,
-    [...prefix, process.execPath, AGENT_MAIN, 'init', '--bind-hosts', `${AGENT_IPV4},[${AGENT_IPV6}]`],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  child.stdout?.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  child.stderr?.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => {
-      const lines = out.split('\n').filter((l) => l.length > 0);
-      if (code === 0) resolve(lines);
-      else reject(new Error(`init exited with ${code}:\n${out}`));
-    });
-  });
 }
