@@ -1,15 +1,15 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { createApp } from './app.js';
+import { createApp, type Deps } from './app.js';
 import { systemClock } from './clock.js';
 import { formatHelp } from './config/help.js';
 import { type Config, parseConfig, type ServerConfig, type WebhookConfig } from './config/parse-config.js';
 import { ConfigError } from './errors.js';
-import { runInit } from './init/run-init.js';
 import { createLogger } from './log/logger.js';
-import { createServerDeps } from './server-deps.js';
-import { createWebhookApp, type WebhookApp } from './webhook/webhook-app.js';
-import { createWebhookDeps } from './webhook/webhook-deps.js';
+import type { WebhookApp } from './webhook/webhook-app.js';
+
+// Each command imports what it alone needs (below, with import()): the webhook's Kubernetes client
+// and the AWS SDKs take seconds to load and would delay the agent's readiness (docs/performance.md).
 
 /** Exit code of an invalid command line (contract §2). */
 const EXIT_USAGE = 2;
@@ -23,9 +23,10 @@ function version(): string {
 
 async function runServer(config: ServerConfig): Promise<void> {
   const logger = createLogger(config.logLevel);
-  let deps: ReturnType<typeof createServerDeps>;
+  const { createServerDeps } = await import('./server-deps.js');
+  let deps: Deps;
   try {
-    deps = createServerDeps(config, {
+    deps = await createServerDeps(config, {
       logger,
       clock: systemClock,
       kubernetes: {
@@ -69,6 +70,10 @@ async function runWebhook(config: WebhookConfig): Promise<void> {
   const logger = createLogger(config.logLevel);
   let webhook: WebhookApp;
   try {
+    const [{ createWebhookApp }, { createWebhookDeps }] = await Promise.all([
+      import('./webhook/webhook-app.js'),
+      import('./webhook/webhook-deps.js'),
+    ]);
     const kubernetes = {
       serviceHost: process.env.KUBERNETES_SERVICE_HOST,
       servicePort: process.env.KUBERNETES_SERVICE_PORT,
@@ -122,9 +127,11 @@ async function main(argv: readonly string[]): Promise<void> {
     case 'version':
       process.stdout.write(`pod-identity-agent ${version()}\n`);
       return;
-    case 'init':
+    case 'init': {
+      const { runInit } = await import('./init/run-init.js');
       process.exitCode = await runInit(config, { logger: createLogger('info') });
       return;
+    }
     case 'server':
       return runServer(config);
     case 'webhook':

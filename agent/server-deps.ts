@@ -10,8 +10,6 @@ import { createExchanger } from './exchange/create-exchanger.js';
 import { createRateLimitAdmission } from './limits/rate-limit-admission.js';
 import { createRateLimiter } from './limits/rate-limiter.js';
 import { createMetrics } from './metrics/metrics.js';
-import { createPodCheck } from './pods/create-pod-check.js';
-import { loadKubeConfig } from './pods/kube-config.js';
 import { createPodBoundVerifier } from './pods/pod-bound-verifier.js';
 
 /** Inputs of {@link createServerDeps} that come from outside the config. */
@@ -32,7 +30,7 @@ export interface ServerEnvironment {
  * metrics, and the live-pod check of `--pod-check` wrapped around the verifier. Loading the keys and
  * the pod informer's first list start here and finish in the background (readiness waits for both).
  */
-export function createServerDeps(config: ServerConfig, env: ServerEnvironment): Deps {
+export async function createServerDeps(config: ServerConfig, env: ServerEnvironment): Promise<Deps> {
   const { logger, clock } = env;
   const metrics = createMetrics(new Registry());
   const tokenAuth = createTokenAuth({
@@ -54,9 +52,14 @@ export function createServerDeps(config: ServerConfig, env: ServerEnvironment): 
     logger,
   });
   // A deleted pod's credentials go at once and, being gone, are never refreshed (security.md threat 4).
-  const podCheck = createPodCheck({
+  // Imported only when the check is on: the Kubernetes client takes ~0.5 s to load (docs/performance.md).
+  const pods =
+    config.podCheck === 'off'
+      ? undefined
+      : await Promise.all([import('./pods/create-pod-check.js'), import('./pods/kube-config.js')]);
+  const podCheck = pods?.[0].createPodCheck({
     config,
-    kubeConfig: () => loadKubeConfig({ kubeconfig: config.kubeconfig, ...env.kubernetes }),
+    kubeConfig: () => pods[1].loadKubeConfig({ kubeconfig: config.kubeconfig, ...env.kubernetes }),
     clock,
     metrics,
     logger,

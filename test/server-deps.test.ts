@@ -14,7 +14,7 @@ describe('createServerDeps', () => {
 
   async function build(extra: string[]): Promise<Deps> {
     // The key file does not exist: loading fails in the background, which these tests do not need.
-    deps = createServerDeps(serverConfig(extra), {
+    deps = await createServerDeps(serverConfig(extra), {
       logger: captureLogger().logger,
       clock: { now: () => EPOCH },
       credentials: async () => ({ accessKeyId: 'AKIATEST', secretAccessKey: 'test-secret' }),

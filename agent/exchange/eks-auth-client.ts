@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
@@ -67,6 +66,18 @@ export class EksAuthServiceException extends Error {
   }
 }
 
+/**
+ * The node's default AWS credential chain, imported on the first signature rather than at start-up
+ * (the package takes ~0.1 s to load; readiness does not need it).
+ */
+function lazyNodeProviderChain(): AwsCredentialIdentityProvider {
+  let chain: Promise<AwsCredentialIdentityProvider> | undefined;
+  return async (options) => {
+    chain ??= import('@aws-sdk/credential-providers').then((m) => m.fromNodeProviderChain());
+    return (await chain)(options);
+  };
+}
+
 const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/;
 
 /** Client for the EKS Auth API (only `AssumeRoleForPodIdentity`, the one operation it has). */
@@ -90,7 +101,7 @@ export class EksAuthClient {
     this.#signer = new SignatureV4({
       service: 'eks-auth',
       region: config.region,
-      credentials: config.credentials ?? fromNodeProviderChain(),
+      credentials: config.credentials ?? lazyNodeProviderChain(),
       sha256: Hash.bind(null, 'sha256'),
     });
   }

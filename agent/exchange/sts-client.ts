@@ -1,12 +1,10 @@
-import {
-  AssumeRoleCommand,
-  type AssumeRoleCommandInput,
-  type AssumeRoleCommandOutput,
-  AssumeRoleWithWebIdentityCommand,
-  type AssumeRoleWithWebIdentityCommandInput,
-  type AssumeRoleWithWebIdentityCommandOutput,
+import type {
+  AssumeRoleCommandInput,
+  AssumeRoleCommandOutput,
+  AssumeRoleWithWebIdentityCommandInput,
+  AssumeRoleWithWebIdentityCommandOutput,
   STSClient,
-  type STSClientConfig,
+  STSClientConfig,
 } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 
@@ -52,15 +50,24 @@ export function createStsApi(options: StsApiOptions): StsApi {
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint.href }),
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
   };
-  const client = new STSClient(config);
+  // The SDK is loaded on the first call, not at start-up: it costs ~0.1-0.5 s to import and the
+  // eks-auth exchange never needs it (docs/performance.md, start-up).
+  let loaded: Promise<{ sdk: typeof import('@aws-sdk/client-sts'); client: STSClient }> | undefined;
+  const load = () =>
+    (loaded ??= import('@aws-sdk/client-sts').then((sdk) => ({ sdk, client: new sdk.STSClient(config) })));
   const deadline = (signal: AbortSignal | undefined) => {
     const timer = AbortSignal.timeout(timeout);
     return { abortSignal: signal === undefined ? timer : AbortSignal.any([signal, timer]) };
   };
   return {
-    assumeRole: (input, signal) => client.send(new AssumeRoleCommand(input), deadline(signal)),
-    assumeRoleWithWebIdentity: (input, signal) =>
-      client.send(new AssumeRoleWithWebIdentityCommand(input), deadline(signal)),
-    destroy: () => client.destroy(),
+    async assumeRole(input, signal) {
+      const { sdk, client } = await load();
+      return client.send(new sdk.AssumeRoleCommand(input), deadline(signal));
+    },
+    async assumeRoleWithWebIdentity(input, signal) {
+      const { sdk, client } = await load();
+      return client.send(new sdk.AssumeRoleWithWebIdentityCommand(input), deadline(signal));
+    },
+    destroy: () => void loaded?.then(({ client }) => client.destroy()),
   };
 }

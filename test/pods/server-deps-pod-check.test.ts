@@ -15,8 +15,8 @@ describe('createServerDeps with --pod-check', () => {
     await api?.close();
   });
 
-  function build(extra: string[], kubernetes: { serviceHost?: string } = {}): Deps {
-    deps = createServerDeps(serverConfig(extra), {
+  async function build(extra: string[], kubernetes: { serviceHost?: string } = {}): Promise<Deps> {
+    deps = await createServerDeps(serverConfig(extra), {
       logger: captureLogger().logger,
       clock: { now: () => EPOCH },
       credentials: async () => ({ accessKeyId: 'AKIATEST', secretAccessKey: 'test-secret' }),
@@ -28,7 +28,7 @@ describe('createServerDeps with --pod-check', () => {
   it('with informer, adds a readiness check that passes once the node pods are listed', async () => {
     api = await startKubeApi();
     const kubeconfig = await api.writeKubeconfig();
-    const built = build(['--pod-check', 'informer', '--node-name', 'n1', '--kubeconfig', kubeconfig]);
+    const built = await build(['--pod-check', 'informer', '--node-name', 'n1', '--kubeconfig', kubeconfig]);
     const check = built.readiness?.[0];
     expect(check?.()).toBe('pods of this node not listed yet');
     const until = Date.now() + 10_000;
@@ -37,11 +37,11 @@ describe('createServerDeps with --pod-check', () => {
     expect(api.requests.some((r) => r.query.fieldSelector === 'spec.nodeName=n1')).toBe(true);
   });
 
-  it('with off, adds no readiness check and never calls the API server', () => {
-    expect(build(['--pod-check', 'off']).readiness ?? []).toHaveLength(0);
+  it('with off, adds no readiness check and never calls the API server', async () => {
+    expect((await build(['--pod-check', 'off'])).readiness ?? []).toHaveLength(0);
   });
 
-  it('with tokenreview outside a cluster and without --kubeconfig, says which flag is missing', () => {
-    expect(() => build(['--pod-check', 'tokenreview'])).toThrow(/--kubeconfig/);
+  it('with tokenreview outside a cluster and without --kubeconfig, says which flag is missing', async () => {
+    await expect(build(['--pod-check', 'tokenreview'])).rejects.toThrow(/--kubeconfig/);
   });
 });
