@@ -5,6 +5,21 @@ import { AgentError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { formatExpiration, toCredentialsBody } from './credentials-body.js';
 
+/** `scheme://authority/...` request targets (RFC 9112 §3.2.2); group 1 is the authority. */
+const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/;
+
+/** The first of `host`/`authorization` that appears more than once in the raw header list. */
+function repeatedHeader(rawHeaders: readonly string[]): 'host' | 'authorization' | undefined {
+  let host = 0;
+  let authorization = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]?.toLowerCase();
+    if (name === 'host' && ++host > 1) return 'host';
+    if (name === 'authorization' && ++authorization > 1) return 'authorization';
+  }
+  return undefined;
+}
+
 /** What the credentials route needs. */
 export interface CredentialsRouteDeps {
   readonly verifier: TokenVerifier;
@@ -31,11 +46,22 @@ export function registerCredentialsRoute(app: FastifyInstance, deps: Credentials
   const { verifier, cache, metrics, isAllowedHost, admit } = deps;
   app.decorateRequest('cacheOutcome', 'none');
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     if (!isAllowedHost(request.headers.host)) throw new AgentError('InvalidHost');
-    if (request.headers['transfer-encoding'] !== undefined) throw new AgentError('InvalidRequest');
+    // An absolute-form target names its own authority, which a proxy would trust over Host (threat 5).
+    const authority = ABSOLUTE_FORM.exec(request.raw.url ?? '')?.[1];
+    if (authority !== undefined && !isAllowedHost(authority)) throw new AgentError('InvalidHost');
+    // Node keeps the first of repeated Host/Authorization headers; another hop may keep the last.
+    const repeated = repeatedHeader(request.raw.rawHeaders);
+    if (repeated !== undefined)
+      throw new AgentError(repeated === 'host' ? 'InvalidRequest' : 'MalformedToken');
     const length = request.headers['content-length'];
-    if (length !== undefined && length !== '0') throw new AgentError('PayloadTooLarge');
+    const hasBody =
+      request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+    // A refused body is not read: close the connection rather than trust what follows it (threat 7).
+    if (hasBody) reply.header('connection', 'close');
+    if (request.headers['transfer-encoding'] !== undefined) throw new AgentError('InvalidRequest');
+    if (hasBody) throw new AgentError('PayloadTooLarge');
     admit?.(request);
   });
 

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIPv6 } from 'node:net';
 import type { Log } from '../log/logger.js';
+import { answerClientError } from './client-error.js';
 
 /** Largest accepted request header section (contract §1): larger gets 431 from Node's parser. */
 export const MAX_HEADER_BYTES = 16 * 1024;
@@ -8,6 +9,11 @@ export const MAX_HEADER_BYTES = 16 * 1024;
 export const HEADERS_TIMEOUT_MS = 5_000;
 /** Time allowed for a whole request. */
 export const REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * How often Node checks connections against the headers and request timeouts. Its default (30 s)
+ * would let a slow client hold a socket for up to 35 s despite the 5 s headers timeout.
+ */
+export const CONNECTIONS_CHECK_INTERVAL_MS = 1_000;
 /** Idle keep-alive time; SDKs reuse connections between refreshes rarely, so keep it short. */
 export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /** How often an address that could not be bound is tried again. */
@@ -57,10 +63,15 @@ export async function listenCredentials(
         headersTimeout: HEADERS_TIMEOUT_MS,
         requestTimeout: REQUEST_TIMEOUT_MS,
         keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+        connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS,
         insecureHTTPParser: false,
+        // A request without Host reaches the route's Host check (403 InvalidHost, JSON) instead of
+        // Node's bodyless 400.
+        requireHostHeader: false,
       },
       serve,
     );
+    server.on('clientError', answerClientError);
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
