@@ -19,7 +19,7 @@ interface Answer {
   readonly ms: number;
 }
 
-describe.skipIf(!motoAvailable)('the SDK rules against the agent process', () => {
+describe.skipIf(!motoAvailable)('the SDK rules against the agent process', { timeout: 60_000 }, () => {
   let story: Story;
 
   beforeAll(async () => {

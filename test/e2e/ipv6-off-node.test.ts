@@ -17,7 +17,7 @@ it('can build a simulated node here (or says why not)', (ctx) => {
   if (problem !== undefined) ctx.skip(`simulated node skipped: ${problem}`);
 });
 
-describe.skipIf(problem !== undefined)('a simulated node with IPv6 turned off', () => {
+describe.skipIf(problem !== undefined)('a simulated node with IPv6 turned off', { timeout: 120_000 }, () => {
   let node: SimNode;
   let pod: SimPod;
   let tokenFile: string;

@@ -37,7 +37,7 @@ it('can build a simulated node here (or says why not)', (ctx) => {
   if (problem !== undefined) ctx.skip(`simulated node skipped: ${problem}`);
 });
 
-describe.skipIf(problem !== undefined)('a simulated node with two pods', () => {
+describe.skipIf(problem !== undefined)('a simulated node with two pods', { timeout: 120_000 }, () => {
   let node: SimNode;
   let podA: SimPod;
   let podB: SimPod;
