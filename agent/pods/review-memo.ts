@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { VerifiedToken } from '../auth/token-verifier.js';
 import type { Clock } from '../clock.js';
 import { AgentError } from '../errors.js';
+import { createRateLimiter } from '../limits/rate-limiter.js';
 import type { TokenReviewer } from './pod-checker.js';
 
 /** Default time a TokenReview answer is reused, milliseconds. */
@@ -10,6 +11,11 @@ export const DEFAULT_REVIEW_TTL_MS = 30_000;
 export const DEFAULT_REVIEW_MEMO_SIZE = 10_000;
 /** Default most TokenReviews in flight at once; more are answered `Throttled` (the API server is shared). */
 export const DEFAULT_MAX_REVIEWS_IN_FLIGHT = 16;
+/**
+ * Default most new TokenReviews per second, node-wide (burst twice that). A flood of well-signed tokens
+ * for pods the informer never saw must not become a flood on the API server (security.md threat 9).
+ */
+export const DEFAULT_MAX_REVIEWS_PER_SECOND = 20;
 
 /** Options of {@link createReviewMemo}. */
 export interface ReviewMemoOptions {
@@ -21,6 +27,8 @@ export interface ReviewMemoOptions {
   readonly maxEntries?: number | undefined;
   /** Reviews in flight at once. Default {@link DEFAULT_MAX_REVIEWS_IN_FLIGHT}. */
   readonly maxInFlight?: number | undefined;
+  /** New reviews started per second. Default {@link DEFAULT_MAX_REVIEWS_PER_SECOND}. */
+  readonly maxPerSecond?: number | undefined;
 }
 
 /** Asks "is this token's pod alive?" through TokenReview, at most once per token per TTL. */
@@ -54,6 +62,11 @@ export function createReviewMemo(options: ReviewMemoOptions): ReviewMemo {
     max: positiveInt('maxEntries', options.maxEntries, DEFAULT_REVIEW_MEMO_SIZE),
   });
   const inFlight = new Map<string, Promise<boolean>>();
+  const budget = createRateLimiter({
+    ratePerSecond: positiveInt('maxPerSecond', options.maxPerSecond, DEFAULT_MAX_REVIEWS_PER_SECOND),
+    clock,
+    maxAddresses: 1,
+  });
 
   const ask = async (verified: VerifiedToken): Promise<boolean> => {
     const result = await reviewer.review(verified.token);
@@ -69,7 +82,7 @@ export function createReviewMemo(options: ReviewMemoOptions): ReviewMemo {
       if (known !== undefined && clock.now() < known.until) return Promise.resolve(known.alive);
       const pending = inFlight.get(verified.tokenHash);
       if (pending !== undefined) return pending;
-      if (inFlight.size >= maxInFlight)
+      if (inFlight.size >= maxInFlight || !budget.take('api-server'))
         return Promise.reject(new AgentError('Throttled', { retryable: true }));
       const promise = ask(verified).finally(() => inFlight.delete(verified.tokenHash));
       inFlight.set(verified.tokenHash, promise);

@@ -3,7 +3,7 @@ import { isAgentError } from '../../agent/errors.js';
 import { createReviewMemo } from '../../agent/pods/review-memo.js';
 import { FakeReviewer, ManualClock, unavailable, verifiedToken } from './fakes.js';
 
-function setup(options: { maxEntries?: number; maxInFlight?: number } = {}) {
+function setup(options: { maxEntries?: number; maxInFlight?: number; maxPerSecond?: number } = {}) {
   const clock = new ManualClock();
   const reviewer = new FakeReviewer();
   const memo = createReviewMemo({ reviewer, clock, ttlMs: 30_000, ...options });
@@ -43,6 +43,17 @@ describe('createReviewMemo', () => {
     expect(await memo.isAlive(verifiedToken('a'))).toBe(false);
   });
 
+  it('starts at most twice maxPerSecond new reviews at once, then one more per 1/maxPerSecond s', async () => {
+    const { reviewer, memo, clock } = setup({ maxPerSecond: 2 });
+    for (const name of ['a', 'b', 'c', 'd']) await memo.isAlive(verifiedToken(name));
+    await expect(memo.isAlive(verifiedToken('e'))).rejects.toSatisfy(
+      (e: unknown) => isAgentError(e) && e.code === 'Throttled' && e.retryable,
+    );
+    clock.current += 500;
+    await memo.isAlive(verifiedToken('e'));
+    expect(reviewer.tokens).toHaveLength(5);
+  });
+
   it('shares one review between concurrent asks for one token', async () => {
     const { reviewer, memo } = setup();
     reviewer.alive.add('a');
@@ -75,7 +86,7 @@ describe('createReviewMemo', () => {
   });
 
   it('keeps a bounded number of answers', async () => {
-    const { memo } = setup({ maxEntries: 5 });
+    const { memo } = setup({ maxEntries: 5, maxPerSecond: 100 });
     for (let i = 0; i < 50; i++) await memo.isAlive(verifiedToken(`p${i}`));
     expect(memo.size).toBe(5);
   });
@@ -84,6 +95,7 @@ describe('createReviewMemo', () => {
     ['ttlMs', { ttlMs: 0 }],
     ['maxEntries', { maxEntries: -1 }],
     ['maxInFlight', { maxInFlight: 1.5 }],
+    ['maxPerSecond', { maxPerSecond: 0 }],
   ])('names the bad option %s', (name, bad) => {
     expect(() =>
       createReviewMemo({ reviewer: new FakeReviewer(), clock: new ManualClock(), ...bad }),
