@@ -15,8 +15,8 @@ export interface AssociationSourceOptions {
   readonly clock: Clock;
   readonly metrics: Pick<Metrics, 'associationsReloads'>;
   readonly logger: StoreLogger;
-  /** Builds the API client for `--role-source annotation|both` (called only then). */
-  readonly kubeConfig: () => KubeConfig;
+  /** Builds the API client for `--role-source annotation|both` (called only then; may import lazily). */
+  readonly kubeConfig: () => KubeConfig | Promise<KubeConfig>;
   /**
    * Called after the file or an annotation changed, with the service accounts whose role changed or
    * went away; the app drops their cached credentials:
@@ -70,7 +70,7 @@ export async function createAssociationSource(
   if (roleSource !== 'file') {
     const { createAnnotationRoles } = await import('./annotation-roles.js');
     annotations = createAnnotationRoles({
-      kubeConfig: options.kubeConfig(),
+      kubeConfig: await options.kubeConfig(),
       logger: options.logger,
       onChange: (namespace, name) => options.onAffected((ns, sa) => ns === namespace && sa === name),
     });
