@@ -14,15 +14,3 @@ export function parseDuration(text: string): number | undefined {
   }
   return Number.isSafeInteger(total) ? total : undefined;
 }
-
-/** Formats milliseconds the way `--help` shows defaults: `15m`, `90s`, `500ms`. */
-export function formatDuration(ms: number): string {
-  for (const [unit, size] of [
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-  ] as const) {
-    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms}ms`;
-}
