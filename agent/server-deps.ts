@@ -42,7 +42,32 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
   });
   const { keySet } = tokenAuth;
   void keySet.load();
-  const exchanger = createExchanger(config, { metrics, clock, logger, credentials: env.credentials });
+  // STS exchanges: roles from the associations file and/or annotations; an edit drops the cached
+  // credentials of the service accounts it affected (issue 5: access ends within 10 s).
+  // Imported only for the STS exchanges, like the other optional parts (docs/performance.md).
+  const associationSource =
+    config.exchange === 'eks-auth' ? undefined : await import('./associations/create-association-source.js');
+  const associations = await associationSource?.createAssociationSource(config, {
+    clock,
+    metrics,
+    logger,
+    kubeConfig: async () =>
+      (await import('./pods/kube-config.js')).loadKubeConfig({
+        kubeconfig: config.kubeconfig,
+        ...env.kubernetes,
+      }),
+    onAffected: (affected) => {
+      const dropped = cache.drop((identity) => affected(identity.namespace, identity.serviceAccount));
+      if (dropped > 0) logger.info({ dropped }, 'associations changed: cached credentials dropped');
+    },
+  });
+  const exchanger = createExchanger(config, {
+    metrics,
+    clock,
+    logger,
+    credentials: env.credentials,
+    associations: associations?.resolver,
+  });
   const cache = createCredentialCache({
     exchanger,
     clock,
@@ -81,11 +106,15 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
     metrics,
     logger,
     ...(admit === undefined ? {} : { admit }),
-    ...(podCheck === undefined ? {} : { readiness: [() => podCheck.notReadyReason()] }),
+    readiness: [
+      ...(podCheck === undefined ? [] : [() => podCheck.notReadyReason()]),
+      ...(associations === undefined ? [] : [() => associations.notReadyReason()]),
+    ],
     onClose: async () => {
       keySet.close();
       exchanger.close();
       await podCheck?.close();
+      await associations?.close();
     },
   };
 }
