@@ -7,6 +7,7 @@ import {
   errors as joseErrors,
 } from 'jose';
 import type { Clock } from '../clock.js';
+import { checkInteger } from '../config/option-checks.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { toSigningKeySet } from './jwks.js';
 import type { KeyFetcher } from './key-sources.js';
@@ -62,12 +63,6 @@ export interface KeySetOptions {
 
 type LocalSet = ReturnType<typeof createLocalJWKSet>;
 
-function checkMs(name: string, value: number | undefined, fallback: number): number {
-  const ms = value ?? fallback;
-  if (!Number.isSafeInteger(ms) || ms < 0) throw new Error(`"${name}" must be a non-negative integer (ms)`);
-  return ms;
-}
-
 /**
  * Creates a key set over `fetcher` (security.md "Keys"): keeps the last good set when the source is
  * down or answers junk, refetches on an unknown `kid` at most once per `minRefetchIntervalMs`, and
@@ -75,16 +70,20 @@ function checkMs(name: string, value: number | undefined, fallback: number): num
  */
 export function createKeySet(options: KeySetOptions): KeySet {
   const { fetcher, clock, metrics, logger } = options;
-  const refreshIntervalMs = checkMs(
+  const refreshIntervalMs = checkInteger(
     'refreshIntervalMs',
-    options.refreshIntervalMs,
-    DEFAULT_REFRESH_INTERVAL_MS,
+    options.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS,
+    0,
   );
-  const retryIntervalMs = checkMs('retryIntervalMs', options.retryIntervalMs, DEFAULT_RETRY_INTERVAL_MS);
-  const minRefetchMs = checkMs(
+  const retryIntervalMs = checkInteger(
+    'retryIntervalMs',
+    options.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS,
+    0,
+  );
+  const minRefetchMs = checkInteger(
     'minRefetchIntervalMs',
-    options.minRefetchIntervalMs,
-    DEFAULT_MIN_REFETCH_INTERVAL_MS,
+    options.minRefetchIntervalMs ?? DEFAULT_MIN_REFETCH_INTERVAL_MS,
+    0,
   );
 
   let local: LocalSet | undefined;

@@ -1,4 +1,5 @@
 import type { PodIdentity } from '../auth/token-verifier.js';
+import { checkInteger } from '../config/option-checks.js';
 import { AgentError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { PodChecker, PodRecord } from './pod-checker.js';
@@ -42,9 +43,7 @@ const hasAddress = (pod: PodRecord) => pod.hostNetwork || pod.ips.length > 0;
  */
 export function createInformerPodChecker(options: InformerPodCheckerOptions): PodChecker {
   const { store, informer, reviews, metrics, requirePodIp } = options;
-  const podWaitMs = options.podWaitMs ?? DEFAULT_POD_WAIT_MS;
-  if (!Number.isSafeInteger(podWaitMs) || podWaitMs < 0)
-    throw new Error('"podWaitMs" must be a non-negative integer');
+  const podWaitMs = checkInteger('podWaitMs', options.podWaitMs ?? DEFAULT_POD_WAIT_MS, 0);
   const refuse = (result: string, why: string): never => {
     metrics.tokenValidations.inc({ result });
     throw new AgentError('TokenNotBound', { cause: new Error(why) });

@@ -1,4 +1,5 @@
 import { AuthenticationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { checkInteger } from '../config/option-checks.js';
 import { AgentError } from '../errors.js';
 import type { TokenReviewer, TokenReviewResult } from './pod-checker.js';
 
@@ -23,9 +24,7 @@ export interface KubeTokenReviewerOptions {
  */
 export function createKubeTokenReviewer(options: KubeTokenReviewerOptions): TokenReviewer {
   const { kubeConfig, audience } = options;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_REVIEW_TIMEOUT_MS;
-  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1)
-    throw new Error('"timeoutMs" must be a positive integer');
+  const timeoutMs = checkInteger('timeoutMs', options.timeoutMs ?? DEFAULT_REVIEW_TIMEOUT_MS);
   const api = kubeConfig.makeApiClient(AuthenticationV1Api);
 
   return {

@@ -1,4 +1,5 @@
 import { CoreV1Api, type KubeConfig, ListWatch, type V1Pod, Watch } from '@kubernetes/client-node';
+import { checkInteger } from '../config/option-checks.js';
 import type { PodStore } from './pod-store.js';
 
 /** First delay before listing again after a failed list or watch, milliseconds; doubles up to 30 s. */
@@ -54,9 +55,7 @@ class BookmarkWatch extends Watch {
  */
 export function createPodInformer(options: PodInformerOptions): PodInformer {
   const { kubeConfig, nodeName, store, logger } = options;
-  const firstDelay = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
-  if (!Number.isSafeInteger(firstDelay) || firstDelay < 1)
-    throw new Error('"retryDelayMs" must be a positive integer');
+  const firstDelay = checkInteger('retryDelayMs', options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS);
   if (nodeName.length === 0) throw new Error('"nodeName" must not be empty');
   const fieldSelector = `spec.nodeName=${nodeName}`;
   const api = kubeConfig.makeApiClient(CoreV1Api);

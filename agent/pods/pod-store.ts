@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { checkInteger } from '../config/option-checks.js';
 import type { PodRecord } from './pod-checker.js';
 import { isFinished, type PodLike, toPodRecord } from './pod-record.js';
 
@@ -45,9 +46,7 @@ interface Waiter {
  * (StatefulSets) makes the old uid gone even if its delete event was missed.
  */
 export function createPodStore(options: PodStoreOptions = {}): PodStore {
-  const goneMemory = options.goneMemory ?? DEFAULT_GONE_MEMORY;
-  if (!Number.isSafeInteger(goneMemory) || goneMemory < 1)
-    throw new Error('"goneMemory" must be a positive integer');
+  const goneMemory = checkInteger('goneMemory', options.goneMemory ?? DEFAULT_GONE_MEMORY);
   const pods = new Map<string, PodRecord>();
   const uidByName = new Map<string, string>();
   const gone = new LRUCache<string, true>({ max: goneMemory });

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { VerifiedToken } from '../auth/token-verifier.js';
 import type { Clock } from '../clock.js';
+import { checkInteger } from '../config/option-checks.js';
 import { AgentError } from '../errors.js';
 import { createRateLimiter } from '../limits/rate-limiter.js';
 import type { TokenReviewer } from './pod-checker.js';
@@ -44,26 +45,20 @@ interface Answer {
   readonly until: number;
 }
 
-function positiveInt(name: string, value: number | undefined, fallback: number): number {
-  const n = value ?? fallback;
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`"${name}" must be a positive integer`);
-  return n;
-}
-
 /**
  * Creates the memo: answers keyed by token hash (never the token), concurrent asks for one token
  * share one review, failures are not remembered (the next request asks again).
  */
 export function createReviewMemo(options: ReviewMemoOptions): ReviewMemo {
   const { reviewer, clock } = options;
-  const ttlMs = positiveInt('ttlMs', options.ttlMs, DEFAULT_REVIEW_TTL_MS);
-  const maxInFlight = positiveInt('maxInFlight', options.maxInFlight, DEFAULT_MAX_REVIEWS_IN_FLIGHT);
+  const ttlMs = checkInteger('ttlMs', options.ttlMs ?? DEFAULT_REVIEW_TTL_MS);
+  const maxInFlight = checkInteger('maxInFlight', options.maxInFlight ?? DEFAULT_MAX_REVIEWS_IN_FLIGHT);
   const answers = new LRUCache<string, Answer>({
-    max: positiveInt('maxEntries', options.maxEntries, DEFAULT_REVIEW_MEMO_SIZE),
+    max: checkInteger('maxEntries', options.maxEntries ?? DEFAULT_REVIEW_MEMO_SIZE),
   });
   const inFlight = new Map<string, Promise<boolean>>();
   const budget = createRateLimiter({
-    ratePerSecond: positiveInt('maxPerSecond', options.maxPerSecond, DEFAULT_MAX_REVIEWS_PER_SECOND),
+    ratePerSecond: checkInteger('maxPerSecond', options.maxPerSecond ?? DEFAULT_MAX_REVIEWS_PER_SECOND),
     clock,
     maxAddresses: 1,
   });

@@ -1,0 +1,28 @@
+/**
+ * Checks a component's integer option at construction (STYLE "Configuration": the message names the
+ * option). Returns `value`; throws a `TypeError` when it is not a safe integer of at least `min`.
+ *
+ * @param name the option as callers spell it, quoted in the message (`"maxEntries" must be ...`).
+ * @param min the least allowed value. Default 1.
+ */
+export function checkInteger(name: string, value: number, min = 1): number {
+  if (!Number.isSafeInteger(value) || value < min)
+    throw new TypeError(`"${name}" must be ${integerAtLeast(min)}`);
+  return value;
+}
+
+/**
+ * Checks a component's duration option in milliseconds (fractions allowed). Returns `value`; throws a
+ * `TypeError` naming the option when it is not a finite number of at least 0.
+ */
+export function checkMilliseconds(name: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw new TypeError(`"${name}" must be a non-negative number of milliseconds`);
+  return value;
+}
+
+function integerAtLeast(min: number): string {
+  if (min === 1) return 'a positive integer';
+  if (min === 0) return 'a non-negative integer';
+  return `an integer of at least ${min}`;
+}
