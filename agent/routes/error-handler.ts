@@ -31,6 +31,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
         .send(errorBody('InternalError', `Internal error (request ${request.id}).`));
     }
     if (error.statusCode >= 500) request.log.warn({ err: error, reqId: request.id }, 'request failed');
+    // A flood is throttled by the thousand per second: those refusals stay out of the info log.
+    else if (error.code === 'Throttled')
+      request.log.debug({ code: error.code, reqId: request.id }, 'request throttled');
     else request.log.info({ code: error.code, reqId: request.id }, 'request refused');
     return reply.code(error.statusCode).type('application/json').send(errorBody(error.code, error.message));
   });
