@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { checkInteger, checkMilliseconds } from '../config/option-checks.js';
 import type { CredentialExchanger } from '../exchange/credential-exchanger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { systemTimers, type Timers } from './timers.js';
@@ -64,10 +65,6 @@ export interface ResolvedCacheOptions {
 
 const silentLogger: CacheLogger = Object.freeze({ debug: () => {}, warn: () => {} });
 
-function isNonNegative(value: number): boolean {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
-}
-
 /** Applies defaults and checks every option; throws a `TypeError` whose message names the option. */
 export function resolveCacheOptions(options: CredentialCacheOptions): ResolvedCacheOptions {
   const { exchanger, clock, metrics, maxEntries } = options;
@@ -77,29 +74,27 @@ export function resolveCacheOptions(options: CredentialCacheOptions): ResolvedCa
   if (metrics?.cacheEvents === undefined || metrics.cacheEntries === undefined) {
     throw new TypeError('"metrics" must come from createMetrics()');
   }
-  if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
-    throw new TypeError('"maxEntries" must be a positive integer');
-  }
-  const minRemainingMs = options.minRemainingMs ?? DEFAULT_MIN_REMAINING_MS;
-  if (!isNonNegative(minRemainingMs)) {
-    throw new TypeError('"minRemainingMs" must be a non-negative number of milliseconds');
-  }
+  checkInteger('maxEntries', maxEntries);
+  const minRemainingMs = checkMilliseconds(
+    'minRemainingMs',
+    options.minRemainingMs ?? DEFAULT_MIN_REMAINING_MS,
+  );
   const refreshAheadMs = options.refreshAheadMs ?? minRemainingMs + DEFAULT_REFRESH_LEAD_MS;
-  if (!isNonNegative(refreshAheadMs) || refreshAheadMs <= minRemainingMs) {
+  if (!Number.isFinite(refreshAheadMs) || refreshAheadMs <= minRemainingMs) {
     throw new TypeError('"refreshAheadMs" must be a number of milliseconds greater than "minRemainingMs"');
   }
-  const refreshJitterMs = options.refreshJitterMs ?? DEFAULT_REFRESH_JITTER_MS;
-  if (!isNonNegative(refreshJitterMs)) {
-    throw new TypeError('"refreshJitterMs" must be a non-negative number of milliseconds');
-  }
+  const refreshJitterMs = checkMilliseconds(
+    'refreshJitterMs',
+    options.refreshJitterMs ?? DEFAULT_REFRESH_JITTER_MS,
+  );
   const maxRefreshesPerSecond = options.maxRefreshesPerSecond ?? DEFAULT_MAX_REFRESHES_PER_SECOND;
-  if (!isNonNegative(maxRefreshesPerSecond) || maxRefreshesPerSecond === 0) {
+  if (!Number.isFinite(maxRefreshesPerSecond) || maxRefreshesPerSecond <= 0) {
     throw new TypeError('"maxRefreshesPerSecond" must be a positive number');
   }
-  const refreshRetryMs = options.refreshRetryMs ?? DEFAULT_REFRESH_RETRY_MS;
-  if (!isNonNegative(refreshRetryMs)) {
-    throw new TypeError('"refreshRetryMs" must be a non-negative number of milliseconds');
-  }
+  const refreshRetryMs = checkMilliseconds(
+    'refreshRetryMs',
+    options.refreshRetryMs ?? DEFAULT_REFRESH_RETRY_MS,
+  );
   const timers = options.timers ?? systemTimers;
   if (typeof timers.setTimeout !== 'function' || typeof timers.clearTimeout !== 'function') {
     throw new TypeError('"timers" must have setTimeout() and clearTimeout()');

@@ -16,7 +16,7 @@ export function checkInteger(name: string, value: number, min = 1): number {
  * `TypeError` naming the option when it is not a finite number of at least 0.
  */
 export function checkMilliseconds(name: string, value: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+  if (!Number.isFinite(value) || value < 0)
     throw new TypeError(`"${name}" must be a non-negative number of milliseconds`);
   return value;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { checkInteger } from '../config/option-checks.js';
 import { type ByteResponse, createHttpTransport, type HttpTransport } from './eks-auth-http.js';
 
 /**
@@ -90,9 +91,7 @@ export class EksAuthClient {
   constructor(config: EksAuthClientConfig) {
     if (typeof config.region !== 'string' || !/^[a-z0-9-]+$/.test(config.region))
       throw new TypeError('"region" must be an AWS region name such as us-east-1');
-    const timeoutMs = config.requestTimeoutMs ?? 5000;
-    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
-      throw new TypeError('"requestTimeoutMs" must be a positive integer');
+    const timeoutMs = checkInteger('requestTimeoutMs', config.requestTimeoutMs ?? 5000);
     const endpoint = new URL(config.endpoint ?? `https://eks-auth.${config.region}.api.aws`);
     if (endpoint.protocol !== 'https:' && endpoint.protocol !== 'http:')
       throw new TypeError('"endpoint" must be an http or https URL');

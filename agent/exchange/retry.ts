@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { checkInteger, checkMilliseconds } from '../config/option-checks.js';
 import { isAgentError } from '../errors.js';
 
 /** How {@link withRetry} retries. Every field is optional. */
@@ -35,14 +36,10 @@ export function resolveRetryOptions(options: RetryOptions = {}): ResolvedRetryOp
     random: options.random ?? Math.random,
     sleep: options.sleep ?? sleepTimer,
   };
-  if (!Number.isInteger(resolved.attempts) || resolved.attempts < 1)
-    throw new TypeError('"attempts" must be a positive integer');
-  for (const name of ['baseDelayMs', 'maxDelayMs'] as const) {
-    if (!Number.isFinite(resolved[name]) || resolved[name] < 0)
-      throw new TypeError(`"${name}" must be a non-negative number of milliseconds`);
-  }
-  if (!Number.isInteger(resolved.perAttemptTimeoutMs) || resolved.perAttemptTimeoutMs <= 0)
-    throw new TypeError('"perAttemptTimeoutMs" must be a positive integer of milliseconds');
+  checkInteger('attempts', resolved.attempts);
+  checkMilliseconds('baseDelayMs', resolved.baseDelayMs);
+  checkMilliseconds('maxDelayMs', resolved.maxDelayMs);
+  checkInteger('perAttemptTimeoutMs', resolved.perAttemptTimeoutMs);
   return resolved;
 }
 

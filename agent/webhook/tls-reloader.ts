@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
+import { checkInteger } from '../config/option-checks.js';
 import type { Log } from '../log/logger.js';
 import type { WebhookMetrics } from './webhook-metrics.js';
 
@@ -60,9 +61,7 @@ export interface TlsReloader {
  * the previous pair; each distinct bad pair is logged and counted once.
  */
 export function createTlsReloader(options: TlsReloaderOptions): TlsReloader {
-  const interval = options.pollIntervalMs ?? DEFAULT_TLS_POLL_INTERVAL_MS;
-  if (!Number.isInteger(interval) || interval < 10)
-    throw new TypeError('"pollIntervalMs" must be an integer of at least 10');
+  const interval = checkInteger('pollIntervalMs', options.pollIntervalMs ?? DEFAULT_TLS_POLL_INTERVAL_MS, 10);
   const { certFile, keyFile, logger, metrics } = options;
   let hash = options.initial.hash;
   let lastError: string | undefined;
