@@ -88,9 +88,9 @@ function fromJoseError(error: unknown): { code: AgentErrorCode; cacheable: boole
 }
 
 /**
- * Creates the token verifier (security.md threats 1, 3, 9, 10). Order: raw header checks, SHA-256,
- * memo of verified tokens (no signature check on repeat, still refused after `exp` + leeway),
- * negative cache of rejected hashes, then jose `jwtVerify` with the allowed algorithms, exact issuer
+ * Creates the token verifier (security.md threats 1, 3, 9, 10). Order: memo of verified tokens,
+ * keyed by the token (no check on repeat, still refused after `exp` + leeway), raw header checks,
+ * SHA-256, negative cache of rejected hashes, then jose `jwtVerify` with the allowed algorithms, exact issuer
  * and audience, leeway and the injected clock, then the `kubernetes.io` claims and node binding.
  * Every call counts once in `tokenValidations{result}` (`valid`, `memo_hit`, `invalid`, `expired`,
  * `malformed`, `missing`, `not_bound`, `negative_hit`, `coalesced` (joined a check of the same token
@@ -167,7 +167,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
       return fail('TokenNotBound', tokenHash, new Error('token is bound to another node'));
     if (nodeName !== undefined && identity.nodeName === undefined) count('no_node_claim');
     const verified: VerifiedToken = { identity, token, tokenHash };
-    memo.set(tokenHash, {
+    memo.set(token, {
       verified,
       usableUntil: identity.tokenExpiresAt + leewaySeconds * 1000,
       generation,
@@ -179,6 +179,21 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   return {
     isReady: () => keySet.isLoaded() && issuer() !== undefined,
     async verify(header: string | undefined): Promise<VerifiedToken> {
+      // The memo is keyed by the token itself, which passed the raw checks when it was stored: a
+      // repeat skips those regular expressions and the SHA-256 (most of a hit's cost, measured in
+      // docs/performance.md). The string is held by the entry's VerifiedToken anyway.
+      const hit = header === undefined ? undefined : memo.get(header);
+      if (hit !== undefined) {
+        if (clock.now() >= hit.usableUntil) {
+          memo.delete(hit.verified.token);
+          return fail('ExpiredToken', hit.verified.tokenHash);
+        }
+        if (hit.generation === keySet.generation()) {
+          count('memo_hit');
+          return hit.verified;
+        }
+        memo.delete(hit.verified.token); // the keys changed: check the signature again
+      }
       let token: string;
       try {
         token = checkRawToken(header);
@@ -188,18 +203,6 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
       }
       const tokenHash = createHash('sha256').update(token).digest('hex');
       const now = clock.now();
-      const hit = memo.get(tokenHash);
-      if (hit !== undefined) {
-        if (now >= hit.usableUntil) {
-          memo.delete(tokenHash);
-          return fail('ExpiredToken', tokenHash);
-        }
-        if (hit.generation === keySet.generation()) {
-          count('memo_hit');
-          return hit.verified;
-        }
-        memo.delete(tokenHash); // the keys changed: check the signature again
-      }
       const rejection = rejected.get(tokenHash);
       if (rejection !== undefined) {
         if (now < rejection.until) {
