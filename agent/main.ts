@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
 import { createApp, type Deps } from './app.js';
 import { systemClock } from './clock.js';
 import { formatHelp } from './config/help.js';
@@ -22,7 +23,9 @@ function version(): string {
 }
 
 async function runServer(config: ServerConfig): Promise<void> {
-  const logger = createLogger(config.logLevel);
+  // Asynchronous stdout: one audit line per issuance would otherwise be one blocking write per
+  // request on the hit path; pino flushes what is buffered when the process exits.
+  const logger = createLogger(config.logLevel, pino.destination({ dest: 1, sync: false }));
   const { createServerDeps } = await import('./server-deps.js');
   let deps: Deps;
   try {
