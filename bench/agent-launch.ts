@@ -38,6 +38,8 @@ export async function launchAgent(options: LaunchOptions): Promise<LaunchedAgent
     process.execPath,
     [
       ...(options.nodeArgs ?? []),
+      // BENCH_CPU_PROF=<dir>: every agent the benchmarks start writes a V8 CPU profile there on exit.
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
       AGENT_MAIN,
       'server',
       '--bind-hosts',

@@ -55,9 +55,9 @@ async function run(): Promise<Figure[]> {
     const headers = { authorization: token };
     const rounds: { a: LoadResult; b: LoadResult; c: LoadResult }[] = [];
     for (let i = 0; i < settings.rounds; i++) {
-      const a = await measure(raw.url, headers, settings);
-      const b = await measure(bare.url, headers, settings);
-      const c = await measure(agent.url, headers, settings);
+      const a = await measure(raw.url, headers, settings, undefined, raw.child.pid);
+      const b = await measure(bare.url, headers, settings, undefined, bare.child.pid);
+      const c = await measure(agent.url, headers, settings, undefined, agent.child.pid);
       rounds.push({ a, b, c });
     }
     const med = (pick: (r: (typeof rounds)[number]) => number) => median(rounds.map(pick));
@@ -107,6 +107,31 @@ async function run(): Promise<Figure[]> {
         '(c) p99',
         med((r) => r.c.p99),
         'ms',
+      ),
+      f(
+        '(a) server CPU per request',
+        med((r) => r.a.cpuUsPerRequest),
+        'µs',
+      ),
+      f(
+        '(b) server CPU per request',
+        med((r) => r.b.cpuUsPerRequest),
+        'µs',
+      ),
+      f(
+        '(c) agent CPU per request',
+        med((r) => r.c.cpuUsPerRequest),
+        'µs',
+      ),
+      f(
+        'CPU a/c (throughput ratio if CPU-bound)',
+        med((r) => r.a.cpuUsPerRequest / r.c.cpuUsPerRequest),
+        'ratio',
+      ),
+      f(
+        'CPU b/c (throughput ratio if CPU-bound)',
+        med((r) => r.b.cpuUsPerRequest / r.c.cpuUsPerRequest),
+        'ratio',
       ),
       f(
         'c/a',

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { percentile } from './stats.js';
 
@@ -17,6 +18,26 @@ export interface LoadResult {
   readonly p99: number;
   readonly non2xx: number;
   readonly errors: number;
+  /**
+   * CPU time the server process spent per request, microseconds (user + system, from /proc; NaN
+   * where there is none). Unlike requests/s, barely moved by other work on the machine.
+   */
+  readonly cpuUsPerRequest: number;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** User + system CPU milliseconds of process `pid` so far; NaN without /proc. */
+export function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 function once(
@@ -54,10 +75,12 @@ export async function measure(
   headers: Record<string, string>,
   settings: LoadSettings,
   overallRate?: number,
+  serverPid?: number,
 ): Promise<LoadResult> {
   if (settings.warmupS > 0)
     await once(url, headers, settings.connections, settings.warmupS, overallRate, undefined);
   const latencies: number[] = [];
+  const cpuBefore = processCpuMs(serverPid);
   const result = await once(url, headers, settings.connections, settings.durationS, overallRate, latencies);
   return {
     requestsPerSecond: result.requests.total / settings.durationS,
@@ -65,5 +88,6 @@ export async function measure(
     p99: percentile(latencies, 99),
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    cpuUsPerRequest: ((processCpuMs(serverPid) - cpuBefore) * 1000) / result.requests.total,
   };
 }
