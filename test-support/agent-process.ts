@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './moto.js';
+import { freePort } from './loopback.js';
 
 /** Path of the built CLI, from test-support/ (vitest) or from dist/test-support/ (the built demo). */
 export const AGENT_MAIN = fileURLToPath(

@@ -6,7 +6,6 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JSONWebKeySet } from 'jose';
 import type { Clock } from '../agent/clock.js';
@@ -19,6 +18,7 @@ import {
 } from './eks-auth-minter.js';
 import { type SigV4Credentials, verifySigV4 } from './eks-auth-sigv4.js';
 import { verifyPodToken } from './eks-auth-token.js';
+import { listenOnLoopback } from './loopback.js';
 
 /** One service account → role mapping (a pod identity association). */
 export interface EksAuthAssociation {
@@ -216,8 +216,7 @@ export async function startEksAuthService(options: EksAuthServiceOptions): Promi
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,

@@ -10,9 +10,10 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { listenOnLoopback } from './loopback.js';
 import { makeSelfSignedCert } from './self-signed-cert.js';
 
 /** A Kubernetes object as the stand-in stores it. */
@@ -291,8 +292,7 @@ export async function startKubeApi(options: { token?: string } = {}): Promise<Ku
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   const base = `https://127.0.0.1:${port}`;
 
   return {

@@ -6,8 +6,11 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './loopback.js';
+
+/** Moved to loopback.ts; re-exported while bench/agent-launch.ts still imports it from here. */
+export { freePort };
 
 /** A running moto server. */
 export interface MotoServer {
@@ -28,19 +31,6 @@ export interface StartMotoOptions {
 
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
-
-/** A free loopback port: bind port 0, read it, release it. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** True when `python3` can import moto and boto3 (the demo says what to install otherwise). */
 export function isMotoAvailable(): Promise<boolean> {

@@ -4,9 +4,9 @@
  * session policy) where moto itself ignores those parameters.
  */
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { listenOnLoopback } from './loopback.js';
 
 /** One request that went through the proxy. */
 export interface RecordedRequest {
@@ -98,8 +98,7 @@ export async function startRecordingProxy(
       forward.end(body);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     requests,

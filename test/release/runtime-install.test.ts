@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClusterKeys } from '../../test-support/cluster-keys.js';
-import { freePort } from '../../test-support/moto.js';
+import { freePort } from '../../test-support/loopback.js';
 
 /**
  * Reproduces the Dockerfile's two stages without a container engine. Build: only the files

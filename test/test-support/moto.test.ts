@@ -2,7 +2,6 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createS3Role,
-  freePort,
   type MotoServer,
   type MotoSetup,
   S3_ROLE_SETUP_ACTIONS,
@@ -59,12 +58,6 @@ describe('moto helpers', () => {
       S3_ROLE_SETUP_ACTIONS,
     );
     expect(setupActionCount({})).toBe(3);
-  });
-
-  it('finds a free loopback port', async () => {
-    const port = await freePort();
-    expect(port).toBeGreaterThan(0);
-    expect(port).toBeLessThan(65536);
   });
 
   it('stops the server so its port refuses connections', async () => {
