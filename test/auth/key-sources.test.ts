@@ -1,6 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import {
 } from '../../agent/auth/key-sources.js';
 import { createKubernetesKeyFetcher, kubernetesBaseUrl } from '../../agent/auth/kubernetes-key-source.js';
 import { createClusterKeys } from '../../test-support/cluster-keys.js';
+import { freePort, listenOnLoopback } from '../../test-support/loopback.js';
 
 const keys = await createClusterKeys();
 
@@ -39,8 +39,7 @@ beforeAll(async () => {
     });
     res.end(answer.raw ?? JSON.stringify(answer.body ?? {}));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  base = new URL(`http://127.0.0.1:${await listenOnLoopback(server)}`);
 });
 
 afterAll(async () => {
@@ -95,10 +94,7 @@ describe('URI key source', () => {
   });
 
   it('rejects an unreachable endpoint', async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((resolve) => closed.close(resolve));
+    const port = await freePort();
     await expect(createUriKeyFetcher(new URL(`http://127.0.0.1:${port}/keys`))()).rejects.toThrow();
   });
 });

@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubernetesKeyFetcher } from '../../agent/auth/kubernetes-key-source.js';
 import { createClusterKeys } from '../../test-support/cluster-keys.js';
+import { listenOnLoopback } from '../../test-support/loopback.js';
 
 const keys = await createClusterKeys();
 let dir: string;
@@ -58,8 +58,7 @@ beforeAll(async () => {
       );
     },
   );
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
+  port = await listenOnLoopback(server);
 });
 
 afterAll(async () => {

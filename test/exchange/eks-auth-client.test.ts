@@ -1,5 +1,4 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   AssumeRoleForPodIdentityCommand,
@@ -7,6 +6,7 @@ import {
   EksAuthServiceException,
 } from '../../agent/exchange/eks-auth-client.js';
 import { verifySigV4 } from '../../test-support/eks-auth-sigv4.js';
+import { listenOnLoopback } from '../../test-support/loopback.js';
 
 const credentials = { accessKeyId: 'AKIDNODEEXAMPLE', secretAccessKey: 'node-secret-key' };
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
@@ -62,8 +62,7 @@ describe('EksAuthClient', () => {
         res.end(reply.body);
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    endpoint = `http://127.0.0.1:${await listenOnLoopback(server)}`;
   });
   afterAll(async () => {
     server.closeAllConnections();

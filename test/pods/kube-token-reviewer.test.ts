@@ -1,6 +1,5 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { isAgentError } from '../../agent/errors.js';
 import { loadKubeConfig } from '../../agent/pods/kube-config.js';
 import { createKubeTokenReviewer, POD_UID_EXTRA } from '../../agent/pods/kube-token-reviewer.js';
 import { type KubeApi, startKubeApi } from '../../test-support/kube-api.js';
+import { listenOnLoopback } from '../../test-support/loopback.js';
 
 const REVIEWS = '/apis/authentication.k8s.io/v1/tokenreviews';
 const AUDIENCE = 'pods.eks.amazonaws.com';
@@ -65,9 +65,8 @@ describe('createKubeTokenReviewer against the Kubernetes API stand-in', () => {
   it('gives up after its deadline', async () => {
     // An API server that accepts the request and never answers.
     const silent = createServer(() => {});
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = await listenOnLoopback(silent);
     try {
-      const { port } = silent.address() as AddressInfo;
       const dir = await mkdtemp(join(tmpdir(), 'silent-kube-'));
       const file = join(dir, 'kubeconfig.yaml');
       const cluster = { server: `http://127.0.0.1:${port}` };
