@@ -2,7 +2,6 @@ import type { CryptoKey, FlattenedJWSInput, JSONWebKeySet, JWSHeaderParameters }
 import { Registry } from 'prom-client';
 import type { TokenKeySet } from '../../agent/auth/key-set.js';
 import type { KeyFetcher, KeyFetchResult } from '../../agent/auth/key-sources.js';
-import type { Clock } from '../../agent/clock.js';
 import { createMetrics, type Metrics } from '../../agent/metrics/metrics.js';
 
 /** Fixed, non-zero test epoch (ms). */
@@ -10,16 +9,7 @@ export const EPOCH = 1_790_000_000_000;
 export const ISSUER = 'https://issuer.example';
 export const AUDIENCE = 'pods.eks.amazonaws.com';
 
-/** A clock tests move by hand. */
-export class ManualClock implements Clock {
-  constructor(public ms = EPOCH) {}
-  now(): number {
-    return this.ms;
-  }
-  advance(ms: number): void {
-    this.ms += ms;
-  }
-}
+export { ManualClock } from '../fakes/manual-clock.js';
 
 export function newMetrics(): Metrics {
   return createMetrics(new Registry());

@@ -8,14 +8,6 @@ import { EPOCH, podIdentity } from '../fakes/fake-verifier.js';
 
 export { EPOCH };
 
-/** A fixed clock the test moves by hand. */
-export class ManualClock {
-  current = EPOCH;
-  now(): number {
-    return this.current;
-  }
-}
-
 /** Answers TokenReviews from a set of live pod uids (the token is `jwt-<uid>...`); counts calls. */
 export class FakeReviewer implements TokenReviewer {
   readonly alive = new Set<string>();

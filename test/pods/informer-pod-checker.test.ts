@@ -3,15 +3,8 @@ import type { VerifiedToken } from '../../agent/auth/token-verifier.js';
 import { createInformerPodChecker } from '../../agent/pods/informer-pod-checker.js';
 import { createPodStore } from '../../agent/pods/pod-store.js';
 import { createReviewMemo } from '../../agent/pods/review-memo.js';
-import {
-  FakeReviewer,
-  ManualClock,
-  newMetrics,
-  pod,
-  unavailable,
-  validations,
-  verifiedToken,
-} from './fakes.js';
+import { ManualClock } from '../fakes/manual-clock.js';
+import { FakeReviewer, newMetrics, pod, unavailable, validations, verifiedToken } from './fakes.js';
 
 function setup(requirePodIp = false) {
   const store = createPodStore();

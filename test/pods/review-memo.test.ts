@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isAgentError } from '../../agent/errors.js';
 import { createReviewMemo } from '../../agent/pods/review-memo.js';
-import { FakeReviewer, ManualClock, unavailable, verifiedToken } from './fakes.js';
+import { ManualClock } from '../fakes/manual-clock.js';
+import { FakeReviewer, unavailable, verifiedToken } from './fakes.js';
 
 function setup(options: { maxEntries?: number; maxInFlight?: number; maxPerSecond?: number } = {}) {
   const clock = new ManualClock();
@@ -15,7 +16,7 @@ describe('createReviewMemo', () => {
     const { reviewer, memo, clock } = setup();
     reviewer.alive.add('a');
     expect(await memo.isAlive(verifiedToken('a'))).toBe(true);
-    clock.current += 29_999;
+    clock.advance(29_999);
     expect(await memo.isAlive(verifiedToken('a'))).toBe(true);
     expect(reviewer.tokens).toEqual(['jwt-a#1']);
   });
@@ -25,7 +26,7 @@ describe('createReviewMemo', () => {
     reviewer.alive.add('a');
     await memo.isAlive(verifiedToken('a'));
     reviewer.alive.delete('a');
-    clock.current += 30_000;
+    clock.advance(30_000);
     expect(await memo.isAlive(verifiedToken('a'))).toBe(false);
     expect(reviewer.tokens).toHaveLength(2);
   });
@@ -49,7 +50,7 @@ describe('createReviewMemo', () => {
     await expect(memo.isAlive(verifiedToken('e'))).rejects.toSatisfy(
       (e: unknown) => isAgentError(e) && e.code === 'Throttled' && e.retryable,
     );
-    clock.current += 500;
+    clock.advance(500);
     await memo.isAlive(verifiedToken('e'));
     expect(reviewer.tokens).toHaveLength(5);
   });
