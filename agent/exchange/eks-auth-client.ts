@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { checkInteger } from '../config/option-checks.js';
 import { type ByteResponse, createHttpTransport, type HttpTransport } from './eks-auth-http.js';
@@ -84,7 +83,8 @@ const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/;
 /** Client for the EKS Auth API (only `AssumeRoleForPodIdentity`, the one operation it has). */
 export class EksAuthClient {
   readonly #endpoint: URL;
-  readonly #signer: SignatureV4;
+  /** Built on the first `send`: the signing packages are imported then, not at start-up. */
+  readonly #signer: () => Promise<SignatureV4>;
   readonly #timeoutMs: number;
   readonly #transport: HttpTransport = createHttpTransport();
 
@@ -97,12 +97,14 @@ export class EksAuthClient {
       throw new TypeError('"endpoint" must be an http or https URL');
     this.#endpoint = endpoint;
     this.#timeoutMs = timeoutMs;
-    this.#signer = new SignatureV4({
-      service: 'eks-auth',
-      region: config.region,
-      credentials: config.credentials ?? lazyNodeProviderChain(),
-      sha256: Hash.bind(null, 'sha256'),
-    });
+    const region = config.region;
+    const credentials = config.credentials ?? lazyNodeProviderChain();
+    let signer: Promise<SignatureV4> | undefined;
+    this.#signer = () =>
+      (signer ??= Promise.all([import('@smithy/signature-v4'), import('@smithy/hash-node')]).then(
+        ([{ SignatureV4 }, { Hash }]) =>
+          new SignatureV4({ service: 'eks-auth', region, credentials, sha256: Hash.bind(null, 'sha256') }),
+      ));
   }
 
   /** Sends one request. Rejects with {@link EksAuthServiceException}, or the network/timeout error itself. */
@@ -115,7 +117,7 @@ export class EksAuthClient {
     const base = this.#endpoint.pathname.replace(/\/+$/, '');
     const path = `${base}/clusters/${encodeURIComponent(clusterName)}/assume-role-for-pod-identity`;
     const body = JSON.stringify({ token });
-    const signed = await this.#signer.sign({
+    const signed = await (await this.#signer()).sign({
       method: 'POST',
       protocol: this.#endpoint.protocol,
       hostname: this.#endpoint.hostname,
