@@ -40,7 +40,8 @@ export async function launchAgent(options: LaunchOptions): Promise<LaunchedAgent
       ...(options.nodeArgs ?? []),
       // BENCH_CPU_PROF=<dir>: every agent the benchmarks start writes a V8 CPU profile there on exit.
       ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
-      AGENT_MAIN,
+      // BENCH_AGENT_MAIN=<dist/agent/main.js of another build>: the same benchmarks against it (before/after).
+      process.env.BENCH_AGENT_MAIN ?? AGENT_MAIN,
       'server',
       '--bind-hosts',
       '127.0.0.1',

@@ -17,11 +17,15 @@ async function run(): Promise<Figure[]> {
   const args = agentArgs('http://127.0.0.1:9', cluster.jwksFile);
   const times: number[] = [];
   const floors: number[] = [];
+  const fastifyFloors: number[] = [];
   try {
     for (let i = 0; i < startupRuns(); i++) {
       const started = process.hrtime.bigint();
       spawnSync(process.execPath, ['-e', '0']);
       floors.push(Number(process.hrtime.bigint() - started) / 1e6);
+      const fastifyStarted = process.hrtime.bigint();
+      spawnSync(process.execPath, ['--input-type=module', '-e', "await import('fastify')"]);
+      fastifyFloors.push(Number(process.hrtime.bigint() - fastifyStarted) / 1e6);
       const agent = await launchAgent({ args });
       times.push(agent.readyMs);
       await agent.stop();
@@ -33,6 +37,7 @@ async function run(): Promise<Figure[]> {
     figure(NAME, 'spawn to /readyz 200 (median)', median(times), 'ms', atMost(500, ' ms')),
     figure(NAME, 'spawn to /readyz 200 (max)', Math.max(...times), 'ms'),
     figure(NAME, 'bare `node -e 0` (median)', median(floors), 'ms'),
+    figure(NAME, 'node importing fastify alone (median)', median(fastifyFloors), 'ms'),
   ];
 }
 
