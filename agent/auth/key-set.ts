@@ -8,6 +8,7 @@ import {
 } from 'jose';
 import type { Clock } from '../clock.js';
 import { checkInteger } from '../config/option-checks.js';
+import type { Log } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { toSigningKeySet } from './jwks.js';
 import type { KeyFetcher } from './key-sources.js';
@@ -20,10 +21,7 @@ export const DEFAULT_RETRY_INTERVAL_MS = 10_000;
 export const DEFAULT_MIN_REFETCH_INTERVAL_MS = 30_000;
 
 /** A pino-compatible logger (only the levels used here). */
-export interface KeySetLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
+export type KeySetLogger = Pick<Log, 'info' | 'warn'>;
 
 /** Role: the verification keys of tokens, as the verifier sees them. */
 export interface TokenKeySet {

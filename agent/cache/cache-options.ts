@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { checkInteger, checkMilliseconds } from '../config/option-checks.js';
 import type { CredentialExchanger } from '../exchange/credential-exchanger.js';
+import type { Log } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { systemTimers, type Timers } from './timers.js';
 
@@ -16,10 +17,7 @@ export const DEFAULT_MAX_REFRESHES_PER_SECOND = 5;
 export const DEFAULT_REFRESH_RETRY_MS = 60_000;
 
 /** The pino-compatible subset the cache logs with. */
-export interface CacheLogger {
-  debug(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
+export type CacheLogger = Pick<Log, 'debug' | 'warn'>;
 
 /** Options of `createCredentialCache`. */
 export interface CredentialCacheOptions {

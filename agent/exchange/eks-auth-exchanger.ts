@@ -1,5 +1,6 @@
 import type { VerifiedToken } from '../auth/token-verifier.js';
 import type { Clock } from '../clock.js';
+import type { Log } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { CredentialExchanger, RoleCredentials } from './credential-exchanger.js';
 import {
@@ -19,9 +20,7 @@ export interface EksAuthSender {
 }
 
 /** pino-compatible logger subset. */
-export interface ExchangeLogger {
-  warn(obj: object, msg: string): void;
-}
+export type ExchangeLogger = Pick<Log, 'warn'>;
 
 /** Options of {@link createEksAuthExchanger}. */
 export interface EksAuthExchangerOptions {

@@ -1,5 +1,6 @@
 import { CoreV1Api, type KubeConfig, ListWatch, type V1Pod, Watch } from '@kubernetes/client-node';
 import { checkInteger } from '../config/option-checks.js';
+import type { Log } from '../log/logger.js';
 import type { PodStore } from './pod-store.js';
 
 /** First delay before listing again after a failed list or watch, milliseconds; doubles up to 30 s. */
@@ -9,10 +10,7 @@ const MAX_RETRY_DELAY_MS = 30_000;
 const WATCH_TIMEOUT_SECONDS = 300;
 
 /** The pino-compatible logger methods used here. */
-export interface InformerLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
+export type InformerLogger = Pick<Log, 'info' | 'warn'>;
 
 /** Options of {@link createPodInformer}. */
 export interface PodInformerOptions {
