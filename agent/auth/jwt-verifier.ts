@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
+import { checkInteger } from '../config/option-checks.js';
 import { AgentError, type AgentErrorCode, isAgentError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { toPodIdentity } from './claims.js';
@@ -66,12 +67,6 @@ const RESULT: Partial<Record<AgentErrorCode, string>> = {
   TokenNotBound: 'not_bound',
 };
 
-function positiveInt(name: string, value: number | undefined, fallback: number, min = 1): number {
-  const n = value ?? fallback;
-  if (!Number.isSafeInteger(n) || n < min) throw new Error(`"${name}" must be an integer of at least ${min}`);
-  return n;
-}
-
 /** Maps a jose failure to the contract's code; `cacheable` is false when retrying may succeed. */
 function fromJoseError(error: unknown): { code: AgentErrorCode; cacheable: boolean } {
   if (error instanceof joseErrors.JWTExpired) return { code: 'ExpiredToken', cacheable: true };
@@ -100,18 +95,18 @@ function fromJoseError(error: unknown): { code: AgentErrorCode; cacheable: boole
  */
 export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   const { keySet, audience, clock, metrics, nodeName } = options;
-  const leewaySeconds = positiveInt('leewaySeconds', options.leewaySeconds, DEFAULT_LEEWAY_SECONDS, 0);
-  const negativeTtlMs = positiveInt('negativeTtlMs', options.negativeTtlMs, DEFAULT_NEGATIVE_TTL_MS, 0);
+  const leewaySeconds = checkInteger('leewaySeconds', options.leewaySeconds ?? DEFAULT_LEEWAY_SECONDS, 0);
+  const negativeTtlMs = checkInteger('negativeTtlMs', options.negativeTtlMs ?? DEFAULT_NEGATIVE_TTL_MS, 0);
   if (typeof audience !== 'string' || audience.length === 0) throw new Error('"audience" must not be empty');
   if (API_SERVER_AUDIENCES.includes(audience) || audience === options.issuer)
     throw new Error('"audience" must not be an audience of the Kubernetes API server');
   if (options.issuer !== undefined && options.issuer.length === 0)
     throw new Error('"issuer" must not be empty');
   const memo = new LRUCache<string, MemoEntry>({
-    max: positiveInt('memoSize', options.memoSize, DEFAULT_MEMO_SIZE),
+    max: checkInteger('memoSize', options.memoSize ?? DEFAULT_MEMO_SIZE),
   });
   const rejected = new LRUCache<string, Rejection>({
-    max: positiveInt('negativeSize', options.negativeSize, DEFAULT_NEGATIVE_SIZE),
+    max: checkInteger('negativeSize', options.negativeSize ?? DEFAULT_NEGATIVE_SIZE),
   });
   /** Signature checks under way, by token hash (bounded by concurrent distinct tokens). */
   const inFlight = new Map<string, Promise<VerifiedToken>>();
