@@ -6,6 +6,7 @@ import { checkInteger } from '../config/option-checks.js';
 import { AgentError, type AgentErrorCode, isAgentError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { toPodIdentity } from './claims.js';
+import { fromJoseError } from './jose-errors.js';
 import { ALLOWED_ALGORITHMS } from './jwks.js';
 import type { TokenKeySet } from './key-set.js';
 import { checkRawToken } from './raw-token.js';
@@ -66,21 +67,6 @@ const RESULT: Partial<Record<AgentErrorCode, string>> = {
   ExpiredToken: 'expired',
   TokenNotBound: 'not_bound',
 };
-
-/** Maps a jose failure to the contract's code; `cacheable` is false when retrying may succeed. */
-function fromJoseError(error: unknown): { code: AgentErrorCode; cacheable: boolean } {
-  if (error instanceof joseErrors.JWTExpired) return { code: 'ExpiredToken', cacheable: true };
-  if (
-    error instanceof joseErrors.JWTClaimValidationFailed &&
-    (error.claim === 'nbf' || error.claim === 'iat') &&
-    error.reason === 'check_failed'
-  )
-    return { code: 'ExpiredToken', cacheable: true };
-  // No key for this kid even after a refetch: a rotation may still be propagating, so no negative caching.
-  const noKey =
-    error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWKSMultipleMatchingKeys;
-  return { code: 'InvalidToken', cacheable: !noKey };
-}
 
 /**
  * Creates the token verifier (security.md threats 1, 3, 9, 10). Order: memo of verified tokens,
