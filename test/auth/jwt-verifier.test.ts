@@ -309,17 +309,17 @@ describe('createJwtVerifier', () => {
     });
   });
 
-  it.each<[string, Partial<JwtVerifierOptions>]>([
-    ['an empty audience', { audience: '' }],
-    ['the API server audience', { audience: 'https://kubernetes.default.svc' }],
-    ['the issuer as audience (the API server default)', { audience: ISSUER }],
-    ['a negative leeway', { leewaySeconds: -1 }],
-    ['a zero memo size', { memoSize: 0 }],
-    ['an empty issuer', { issuer: '' }],
-  ])('refuses to start with %s', async (_, options) => {
+  it.each<[string, Partial<JwtVerifierOptions>, string]>([
+    ['an empty audience', { audience: '' }, '"audience"'],
+    ['the API server audience', { audience: 'https://kubernetes.default.svc' }, '"audience"'],
+    ['the issuer as audience (the API server default)', { audience: ISSUER }, '"audience"'],
+    ['a negative leeway', { leewaySeconds: -1 }, '"leewaySeconds"'],
+    ['a zero memo size', { memoSize: 0 }, '"memoSize"'],
+    ['an empty issuer', { issuer: '' }, '"issuer"'],
+  ])('refuses to start with %s, naming the option', async (_, options, option) => {
     await setUp();
     expect(() =>
       createJwtVerifier({ keySet: counting, issuer: ISSUER, audience: AUDIENCE, clock, metrics, ...options }),
-    ).toThrow();
+    ).toThrow(option);
   });
 });
