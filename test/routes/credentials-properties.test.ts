@@ -23,6 +23,18 @@ const keys = await createClusterKeys({ alg: 'ES256', kid: 'prop-1' });
 const CONTRACT_STATUSES = new Set([200, 400, 401, 403, 404, 405, 413, 429, 431, 503]);
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE', 'PROPFIND', 'SEARCH'];
 const RUNS = 300;
+/**
+ * Every response header the app may send (security.md threats 5 and 6): nothing from the request is
+ * echoed into a header, and there is no CORS header for a browser to act on.
+ */
+const RESPONSE_HEADERS = new Set([
+  'content-type',
+  'content-length',
+  'date',
+  'connection',
+  'keep-alive',
+  'allow',
+]);
 
 let agent: Agent;
 /** Every status seen, so that a generator that stopped reaching some branch fails the last test. */
@@ -70,6 +82,9 @@ async function expectContractAnswer(
   seen.add(res.statusCode);
   expect(CONTRACT_STATUSES.has(res.statusCode), context).toBe(true);
   expect(res.headers['content-type'], context).toBe('application/json');
+  for (const name of Object.keys(res.headers))
+    expect(RESPONSE_HEADERS, `${context} header ${name}`).toContain(name);
+  if (res.headers.allow !== undefined) expect(res.headers.allow).toBe('GET, HEAD');
   if (method !== 'HEAD') {
     const body = JSON.parse(res.body) as Record<string, unknown>;
     if (res.statusCode === 200) {
@@ -144,7 +159,7 @@ function materialize(token: string | { flip: number; c: string } | { cut: number
 }
 
 describe('the credentials app under generated input', () => {
-  it('answers any method, path and headers with a contract status and JSON code, never 500', async () => {
+  it('answers any method, path and headers with a contract status, JSON code and fixed headers, never 500', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...METHODS),
