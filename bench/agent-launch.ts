@@ -41,7 +41,7 @@ export async function launchAgent(options: LaunchOptions): Promise<LaunchedAgent
       // BENCH_CPU_PROF=<dir>: every agent the benchmarks start writes a V8 CPU profile there on exit.
       ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
       // BENCH_AGENT_MAIN=<dist/agent/main.js of another build>: the same benchmarks against it (before/after).
-      process.env.BENCH_AGENT_MAIN ?? AGENT_MAIN,
+      process.env.BENCH_AGENT_MAIN || AGENT_MAIN,
       'server',
       '--bind-hosts',
       '127.0.0.1',
@@ -54,6 +54,8 @@ export async function launchAgent(options: LaunchOptions): Promise<LaunchedAgent
       '--metrics-port',
       '0',
       ...options.args,
+      // BENCH_AGENT_ARGS='--log-level warn': extra flags for ablations (what does the audit line cost?).
+      ...(process.env.BENCH_AGENT_ARGS ?? '').split(' ').filter((a) => a !== ''),
     ],
     {
       env: {

@@ -13,6 +13,7 @@ import { systemClock } from '../agent/clock.js';
 import { parseConfig, type ServerConfig } from '../agent/config/parse-config.js';
 import { createLogger } from '../agent/log/logger.js';
 import { createMetrics } from '../agent/metrics/metrics.js';
+import { toCredentialsBody } from '../agent/routes/credentials-body.js';
 import { BENCH_AUDIENCE, BENCH_ISSUER, createBenchCluster } from './cluster.js';
 import { SESSION_TOKEN_BYTES } from './instant-upstream.js';
 
@@ -20,11 +21,11 @@ const steps = process.argv.slice(2).map(Number);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with --expose-gc');
 
-function sample(identities: number): { identities: number; heapUsed: number; rss: number } {
+function sample(identities: number): { identities: number; heapUsed: number; rss: number; external: number } {
   gc?.();
   gc?.();
-  const { heapUsed, rss } = process.memoryUsage();
-  return { identities, heapUsed, rss };
+  const { heapUsed, rss, external } = process.memoryUsage();
+  return { identities, heapUsed, rss, external };
 }
 
 // ES256 keys: signing 50,000 RS256 tokens would take minutes; ES256 tokens are ~250 bytes shorter.
@@ -90,7 +91,8 @@ for (const target of steps) {
     );
     for (const token of tokens) {
       tokenChars = token.length;
-      await cache.get(await verifier.verify(token));
+      // Served once, as a request would: the response body is built and kept with the credentials.
+      toCredentialsBody((await cache.get(await verifier.verify(token))).credentials);
     }
     filled += batch;
   }

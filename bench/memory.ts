@@ -8,6 +8,7 @@ interface Sample {
   readonly identities: number;
   readonly heapUsed: number;
   readonly rss: number;
+  readonly external: number;
 }
 
 /**
@@ -38,6 +39,12 @@ async function run(): Promise<Figure[]> {
     figure(NAME, 'heap per identity (10,000)', perIdentity(ten), 'bytes', atMost(4096, ' B')),
     figure(NAME, 'heap per identity (50,000)', perIdentity(fifty), 'bytes', atMost(4096, ' B')),
     figure(NAME, 'token length (ES256)', tokenChars, 'chars'),
+    figure(
+      NAME,
+      'external (Buffers) per identity (50,000)',
+      (fifty.external - idle.external) / fifty.identities,
+      'bytes',
+    ),
   ];
 }
 
