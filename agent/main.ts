@@ -1,13 +1,12 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { pino } from 'pino';
-import { createApp, type Deps } from './app.js';
+import { type Logger, pino } from 'pino';
+import { createApp } from './app.js';
 import { systemClock } from './clock.js';
 import { formatHelp } from './config/help.js';
 import { type Config, parseConfig, type ServerConfig, type WebhookConfig } from './config/parse-config.js';
 import { ConfigError } from './errors.js';
 import { createLogger } from './log/logger.js';
-import type { WebhookApp } from './webhook/webhook-app.js';
 
 // Each command imports what it alone needs (below, with import()): the webhook's Kubernetes client
 // and the AWS SDKs take seconds to load and would delay the agent's readiness (docs/performance.md).
@@ -22,96 +21,90 @@ function version(): string {
   return pkg.version;
 }
 
+/** Prints a start-up configuration problem as one line and exits 2 (contract §2). */
+function exitUsage(err: unknown): never {
+  const text =
+    err instanceof ConfigError ? err.problems.join('; ') : err instanceof Error ? err.message : String(err);
+  process.stderr.write(`pod-identity-agent: ${text}\n`);
+  process.exit(EXIT_USAGE);
+}
+
+/** Something `serve` can start and drain. */
+interface Service {
+  start(): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `service`, and on the first SIGTERM or SIGINT stops accepting, drains in-flight requests and
+ * exits 0 (contract §2). A failure to start is fatal (exit 1).
+ */
+async function serve(
+  service: Service,
+  logger: Logger,
+  started: Record<string, unknown>,
+  what: string,
+): Promise<void> {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, `shutting down: draining in-flight ${what}`);
+    service.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  try {
+    await service.start();
+  } catch (err) {
+    logger.fatal({ err }, 'cannot start');
+    process.exit(1);
+  }
+  logger.info({ version: version(), ...started }, 'started');
+}
+
+function kubernetesEnv(): { serviceHost: string | undefined; servicePort: string | undefined } {
+  return {
+    serviceHost: process.env.KUBERNETES_SERVICE_HOST,
+    servicePort: process.env.KUBERNETES_SERVICE_PORT,
+  };
+}
+
 async function runServer(config: ServerConfig): Promise<void> {
   // Asynchronous stdout: one audit line per issuance would otherwise be one blocking write per
   // request on the hit path; pino flushes what is buffered when the process exits.
   const logger = createLogger(config.logLevel, pino.destination({ dest: 1, sync: false }));
   const { createServerDeps } = await import('./server-deps.js');
-  let deps: Deps;
-  try {
-    deps = await createServerDeps(config, {
-      logger,
-      clock: systemClock,
-      kubernetes: {
-        serviceHost: process.env.KUBERNETES_SERVICE_HOST,
-        servicePort: process.env.KUBERNETES_SERVICE_PORT,
-      },
-    });
-  } catch (err) {
-    process.stderr.write(`pod-identity-agent: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(EXIT_USAGE);
-  }
-  const agent = createApp(config, deps);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down: draining in-flight requests');
-    agent.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'error during shutdown');
-        process.exit(1);
-      },
-    );
+  const deps = await createServerDeps(config, {
+    logger,
+    clock: systemClock,
+    kubernetes: kubernetesEnv(),
+  }).catch(exitUsage);
+  const started = {
+    command: 'server',
+    exchange: config.exchange,
+    bindHosts: config.bindHosts,
+    port: config.port,
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-  try {
-    await agent.start();
-  } catch (err) {
-    logger.fatal({ err }, 'cannot start');
-    process.exit(1);
-  }
-  logger.info(
-    { version: version(), exchange: config.exchange, bindHosts: config.bindHosts, port: config.port },
-    'agent started',
-  );
+  await serve(createApp(config, deps), logger, started, 'requests');
 }
 
 async function runWebhook(config: WebhookConfig): Promise<void> {
   const logger = createLogger(config.logLevel);
-  let webhook: WebhookApp;
-  try {
-    const [{ createWebhookApp }, { createWebhookDeps }] = await Promise.all([
-      import('./webhook/webhook-app.js'),
-      import('./webhook/webhook-deps.js'),
-    ]);
-    const kubernetes = {
-      serviceHost: process.env.KUBERNETES_SERVICE_HOST,
-      servicePort: process.env.KUBERNETES_SERVICE_PORT,
-    };
-    webhook = await createWebhookApp(
-      config,
-      await createWebhookDeps(config, { logger, clock: systemClock, kubernetes }),
-    );
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`pod-identity-agent: ${err.problems.join('; ')}\n`);
-      process.exit(EXIT_USAGE);
-    }
-    logger.fatal({ err }, 'cannot start');
-    process.exit(1);
-  }
-  const stop = (signal: string) => {
-    logger.info({ signal }, 'shutting down: draining in-flight admission reviews');
-    webhook.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'error during shutdown');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-  try {
-    await webhook.start();
-  } catch (err) {
-    logger.fatal({ err }, 'cannot start');
-    process.exit(1);
-  }
-  logger.info({ version: version(), port: config.port }, 'webhook started');
+  const [{ createWebhookApp }, { createWebhookDeps }] = await Promise.all([
+    import('./webhook/webhook-app.js'),
+    import('./webhook/webhook-deps.js'),
+  ]);
+  const webhook = await createWebhookDeps(config, { logger, clock: systemClock, kubernetes: kubernetesEnv() })
+    .then((deps) => createWebhookApp(config, deps))
+    .catch(exitUsage);
+  await serve(webhook, logger, { command: 'webhook', port: config.port }, 'admission reviews');
 }
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -120,8 +113,7 @@ async function main(argv: readonly string[]): Promise<void> {
     config = parseConfig(argv, process.env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`pod-identity-agent: ${err.problems.join('; ')} (see --help)\n`);
-    process.exit(EXIT_USAGE);
+    exitUsage(new ConfigError([...err.problems.slice(0, -1), `${err.problems.at(-1)} (see --help)`]));
   }
   switch (config.command) {
     case 'help':

@@ -1,9 +1,12 @@
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Deps } from './app.js';
 import { createTokenAuth } from './auth/create-token-auth.js';
+import type { PodIdentity } from './auth/token-verifier.js';
 import { createCredentialCache } from './cache/create-credential-cache.js';
+import type { CredentialCache } from './cache/credential-cache.js';
 import type { Clock } from './clock.js';
 import type { ServerConfig } from './config/parse-config.js';
 import { createExchanger } from './exchange/create-exchanger.js';
@@ -42,24 +45,37 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
   });
   const { keySet } = tokenAuth;
   void keySet.load();
+  // One kubeconfig for every Kubernetes consumer (annotation roles, pod check), loaded on first use;
+  // the client is imported only when one of them is on: it takes ~0.5 s to load (docs/performance.md).
+  const kube =
+    config.podCheck !== 'off' || (config.exchange !== 'eks-auth' && config.roleSource !== 'file')
+      ? await import('./pods/kube-config.js')
+      : undefined;
+  let kubeConfig: KubeConfig | undefined;
+  const loadKubeConfig = (): KubeConfig => {
+    if (kube === undefined) throw new Error('the Kubernetes client was not loaded for this configuration');
+    kubeConfig ??= kube.loadKubeConfig({ kubeconfig: config.kubeconfig, ...env.kubernetes });
+    return kubeConfig;
+  };
+  // The cache is built after the exchanger, which needs the associations: these callbacks only fire
+  // after I/O, by which time it exists; before that nothing is cached, so there is nothing to drop.
+  let cacheRef: CredentialCache | undefined;
+  const dropCached = (why: string, predicate: (identity: PodIdentity) => boolean): void => {
+    const dropped = cacheRef?.drop(predicate) ?? 0;
+    if (dropped > 0) logger.info({ dropped }, `${why}: cached credentials dropped`);
+  };
+
   // STS exchanges: roles from the associations file and/or annotations; an edit drops the cached
   // credentials of the service accounts it affected (issue 5: access ends within 10 s).
-  // Imported only for the STS exchanges, like the other optional parts (docs/performance.md).
   const associationSource =
     config.exchange === 'eks-auth' ? undefined : await import('./associations/create-association-source.js');
   const associations = await associationSource?.createAssociationSource(config, {
     clock,
     metrics,
     logger,
-    kubeConfig: async () =>
-      (await import('./pods/kube-config.js')).loadKubeConfig({
-        kubeconfig: config.kubeconfig,
-        ...env.kubernetes,
-      }),
-    onAffected: (affected) => {
-      const dropped = cache.drop((identity) => affected(identity.namespace, identity.serviceAccount));
-      if (dropped > 0) logger.info({ dropped }, 'associations changed: cached credentials dropped');
-    },
+    kubeConfig: loadKubeConfig,
+    onAffected: (affected) =>
+      dropCached('associations changed', (identity) => affected(identity.namespace, identity.serviceAccount)),
   });
   const exchanger = createExchanger(config, {
     metrics,
@@ -76,23 +92,19 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
     minRemainingMs: config.minRemainingMs,
     logger,
   });
+  cacheRef = cache;
   // A deleted pod's credentials go at once and, being gone, are never refreshed (security.md threat 4).
-  // Imported only when the check is on: the Kubernetes client takes ~0.5 s to load (docs/performance.md).
-  const pods =
+  const podCheck =
     config.podCheck === 'off'
       ? undefined
-      : await Promise.all([import('./pods/create-pod-check.js'), import('./pods/kube-config.js')]);
-  const podCheck = pods?.[0].createPodCheck({
-    config,
-    kubeConfig: () => pods[1].loadKubeConfig({ kubeconfig: config.kubeconfig, ...env.kubernetes }),
-    clock,
-    metrics,
-    logger,
-    onPodGone: (podUid) => {
-      const dropped = cache.drop((identity) => identity.podUid === podUid);
-      if (dropped > 0) logger.info({ podUid, dropped }, 'pod gone: cached credentials dropped');
-    },
-  });
+      : (await import('./pods/create-pod-check.js')).createPodCheck({
+          config,
+          kubeConfig: loadKubeConfig,
+          clock,
+          metrics,
+          logger,
+          onPodGone: (podUid) => dropCached('pod gone', (identity) => identity.podUid === podUid),
+        });
   const verifier =
     podCheck === undefined ? tokenAuth.verifier : createPodBoundVerifier(tokenAuth.verifier, podCheck);
   // --rate-limit 0 turns the per-address limit off (contract §2).
