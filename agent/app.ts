@@ -44,6 +44,8 @@ function createFastify(logger: Logger): FastifyInstance {
     loggerInstance: logger,
     // Our own lines only: one audit line per issuance, errors from the root handler.
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request: the lines that need the request id carry it themselves.
+    childLoggerFactory: (logger) => logger,
     routerOptions: { maxParamLength: 100 },
     bodyLimit: 1,
     return503OnClosing: true,

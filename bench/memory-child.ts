@@ -13,7 +13,7 @@ import { systemClock } from '../agent/clock.js';
 import { parseConfig, type ServerConfig } from '../agent/config/parse-config.js';
 import { createLogger } from '../agent/log/logger.js';
 import { createMetrics } from '../agent/metrics/metrics.js';
-import { toCredentialsBody } from '../agent/routes/credentials-body.js';
+import { toCredentialsResponse } from '../agent/routes/credentials-body.js';
 import { BENCH_AUDIENCE, BENCH_ISSUER, createBenchCluster } from './cluster.js';
 import { SESSION_TOKEN_BYTES } from './instant-upstream.js';
 
@@ -92,7 +92,7 @@ for (const target of steps) {
     for (const token of tokens) {
       tokenChars = token.length;
       // Served once, as a request would: the response body is built and kept with the credentials.
-      toCredentialsBody((await cache.get(await verifier.verify(token))).credentials);
+      toCredentialsResponse((await cache.get(await verifier.verify(token))).credentials);
     }
     filled += batch;
   }

@@ -1,6 +1,17 @@
 import type { RoleCredentials } from '../exchange/credential-exchanger.js';
 
-const bodies = new WeakMap<RoleCredentials, Buffer>();
+/** What the route sends and logs for one credentials object. */
+export interface CredentialsResponse {
+  /**
+   * The container-credentials JSON (contract §1). Bytes, because fastify would append
+   * `; charset=utf-8` to a string body and Go's SDK wants `application/json` exactly (clients.md).
+   */
+  readonly body: Buffer;
+  /** `Expiration` as sent, for the audit line. */
+  readonly expiration: string;
+}
+
+const responses = new WeakMap<RoleCredentials, CredentialsResponse>();
 
 /** UTC RFC 3339 ending in `Z`, whole seconds (clients.md: JS rejects `+00:00`, botocore needs a zone). */
 export function formatExpiration(epochMs: number): string {
@@ -8,23 +19,24 @@ export function formatExpiration(epochMs: number): string {
 }
 
 /**
- * The container-credentials JSON body (contract §1), computed once per credentials object: every
- * hit for the same credentials answers with the same bytes. A Buffer, because fastify would append
- * `; charset=utf-8` to a string body and Go's SDK wants `application/json` exactly (clients.md).
+ * The response for `credentials`, computed once per credentials object: every hit for the same
+ * credentials answers with the same bytes and logs the same expiry text.
  */
-export function toCredentialsBody(credentials: RoleCredentials): Buffer {
-  let body = bodies.get(credentials);
-  if (body === undefined) {
-    body = Buffer.from(
+export function toCredentialsResponse(credentials: RoleCredentials): CredentialsResponse {
+  let response = responses.get(credentials);
+  if (response === undefined) {
+    const expiration = formatExpiration(credentials.expiration);
+    const body = Buffer.from(
       JSON.stringify({
         AccessKeyId: credentials.accessKeyId,
         SecretAccessKey: credentials.secretAccessKey,
         Token: credentials.sessionToken,
         AccountId: credentials.accountId,
-        Expiration: formatExpiration(credentials.expiration),
+        Expiration: expiration,
       }),
     );
-    bodies.set(credentials, body);
+    response = { body, expiration };
+    responses.set(credentials, response);
   }
-  return body;
+  return response;
 }

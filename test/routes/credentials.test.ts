@@ -150,8 +150,8 @@ describe('GET /v1/credentials', () => {
     await get({ authorization: 'good.p.sig' });
     await get({});
     const requests = await metrics.requests.get();
-    expect(requests.values.find((v) => v.labels.code === 200)?.value).toBe(1);
-    expect(requests.values.find((v) => v.labels.code === 401)?.value).toBe(1);
+    expect(requests.values.find((v) => String(v.labels.code) === '200')?.value).toBe(1);
+    expect(requests.values.find((v) => String(v.labels.code) === '401')?.value).toBe(1);
     const duration = await metrics.requestDuration.get();
     const count = (cacheLabel: string) =>
       duration.values.find((v) => v.metricName?.endsWith('_count') && v.labels.cache === cacheLabel)?.value;
