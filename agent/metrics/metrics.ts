@@ -72,11 +72,16 @@ export function createMetrics(registry: Registry): Metrics {
       labelNames: ['result'],
       registers,
     }),
-    associationsReloads: new Counter({
-      name: 'pod_identity_associations_reloads_total',
-      help: 'Loads of the associations file, by result.',
-      labelNames: ['result'],
-      registers,
-    }),
+    associationsReloads: createAssociationsReloads(registry),
   };
+}
+
+/** `pod_identity_associations_reloads_total{result}`: shared by the agent's and the webhook's registries. */
+export function createAssociationsReloads(registry: Registry): Counter<'result'> {
+  return new Counter({
+    name: 'pod_identity_associations_reloads_total',
+    help: 'Loads of the associations file, by result.',
+    labelNames: ['result'],
+    registers: [registry],
+  });
 }

@@ -1,4 +1,5 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { createAssociationsReloads } from '../metrics/metrics.js';
 
 /** Latency buckets in seconds: a mutation takes well under a millisecond; a miss re-reads the file. */
 const ADMISSION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -42,11 +43,6 @@ export function createWebhookMetrics(registry: Registry): WebhookMetrics {
       labelNames: ['result'],
       registers,
     }),
-    associationsReloads: new Counter({
-      name: 'pod_identity_associations_reloads_total',
-      help: 'Loads of the associations file, by result.',
-      labelNames: ['result'],
-      registers,
-    }),
+    associationsReloads: createAssociationsReloads(registry),
   };
 }
