@@ -1,12 +1,11 @@
 import { CoreV1Api, type KubeConfig, ListWatch, type V1ServiceAccount, Watch } from '@kubernetes/client-node';
+import { checkInteger } from '../config/option-checks.js';
+import { DEFAULT_RETRY_DELAY_MS, keepWatching } from '../kube/keep-watching.js';
 import type { Association, AssociationResolver } from './association.js';
 import { isRoleArn } from './parse-associations.js';
 
 /** The ServiceAccount annotation IRSA users already set (and the seed's example uses). */
 export const ROLE_ARN_ANNOTATION = 'eks.amazonaws.com/role-arn';
-/** First delay before re-listing after a watch error, milliseconds; doubles up to 30 s. */
-export const DEFAULT_RETRY_DELAY_MS = 1000;
-const MAX_RETRY_DELAY_MS = 30_000;
 
 /** The pino-compatible logger methods used here. */
 export interface AnnotationLogger {
@@ -42,9 +41,7 @@ export interface AnnotationRoles extends AssociationResolver {
  */
 export function createAnnotationRoles(options: AnnotationRolesOptions): AnnotationRoles {
   const { kubeConfig, logger, onChange } = options;
-  const firstDelay = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
-  if (!Number.isInteger(firstDelay) || firstDelay <= 0)
-    throw new TypeError('"retryDelayMs" must be a positive integer');
+  const firstDelay = checkInteger('retryDelayMs', options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS);
   const api = kubeConfig.makeApiClient(CoreV1Api);
   // ListWatch (what makeInformer builds) also tells whether the list has completed.
   const informer = new ListWatch<V1ServiceAccount>(
@@ -54,10 +51,6 @@ export function createAnnotationRoles(options: AnnotationRolesOptions): Annotati
     false,
   );
   const roles = new Map<string, Association>();
-  let synced = false;
-  let stopped = false;
-  let delay = firstDelay;
-  let retry: NodeJS.Timeout | undefined;
   let resolveFirst: (() => void) | undefined;
   const first = new Promise<void>((resolve) => {
     resolveFirst = resolve;
@@ -85,55 +78,25 @@ export function createAnnotationRoles(options: AnnotationRolesOptions): Annotati
   informer.on('add', (sa) => set(sa, true));
   informer.on('update', (sa) => set(sa, true));
   informer.on('delete', (sa) => set(sa, false));
-  informer.on('error', (error: unknown) => {
-    if (stopped) return;
-    logger.warn(
-      { err: describe(error), retryInMs: delay },
-      'ServiceAccount watch failed; keeping known roles and retrying',
-    );
-    retry = setTimeout(() => {
-      retry = undefined;
-      void begin();
-    }, delay);
-    retry.unref();
-    delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS);
-  });
-
-  async function begin(): Promise<void> {
-    if (stopped) return;
-    await informer.start();
-    // ListWatch.start() resolves after the list and the opening of the watch, or after an error.
-    if (informer.latestResourceVersion() !== '' && !synced) {
-      synced = true;
-      delay = firstDelay;
+  const watching = keepWatching(informer, {
+    what: 'ServiceAccount watch',
+    logger,
+    retryDelayMs: firstDelay,
+    onSynced: () => {
       logger.info({ serviceAccountsWithRoles: roles.size }, 'ServiceAccount annotations loaded');
       resolveFirst?.();
-    } else if (informer.latestResourceVersion() !== '') delay = firstDelay;
-  }
+    },
+  });
 
   return {
     resolve(namespace, serviceAccount) {
       return roles.get(keyOf(namespace, serviceAccount));
     },
     async start() {
-      stopped = false;
-      void begin();
+      watching.start();
       await first;
     },
-    isSynced: () => synced,
-    async stop() {
-      stopped = true;
-      if (retry !== undefined) clearTimeout(retry);
-      await informer.stop();
-    },
+    isSynced: watching.isSynced,
+    stop: watching.stop,
   };
-}
-
-function describe(error: unknown): string {
-  // ApiException (list) carries the status as a numeric `code`; the watch's error as `statusCode`.
-  const { statusCode, code } = (error ?? {}) as { statusCode?: unknown; code?: unknown };
-  const status = typeof statusCode === 'number' ? statusCode : code;
-  if (typeof status === 'number') return `HTTP ${status}`;
-  if (typeof code === 'string') return code;
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
 }

@@ -1,0 +1,91 @@
+import type { KubernetesObject, ListWatch } from '@kubernetes/client-node';
+import type { Log } from '../log/logger.js';
+
+/** First delay before listing again after a failed list or watch, milliseconds; doubles up to 30 s. */
+export const DEFAULT_RETRY_DELAY_MS = 1_000;
+const MAX_RETRY_DELAY_MS = 30_000;
+
+/** Options of {@link keepWatching}. */
+export interface KeepWatchingOptions {
+  /** What is watched, for the log line, e.g. `pod watch`. */
+  readonly what: string;
+  readonly logger: Pick<Log, 'warn'>;
+  /** First retry delay, milliseconds (positive integer). */
+  readonly retryDelayMs: number;
+  /** Called once, after the first complete list. */
+  readonly onSynced: () => void;
+}
+
+/** A list + watch that keeps going. */
+export interface Watching {
+  /** Starts in the background. */
+  start(): void;
+  /** True once the first list has been loaded (readiness). */
+  isSynced(): boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs client-node's `ListWatch` (which resumes from the last resource version and lists again on
+ * 410 Gone) and, after a failed list or watch, starts it again with doubling delays up to 30 s. The
+ * informer's handlers keep the last known state meanwhile.
+ */
+export function keepWatching<T extends KubernetesObject>(
+  informer: ListWatch<T>,
+  options: KeepWatchingOptions,
+): Watching {
+  const { what, logger, onSynced } = options;
+  let synced = false;
+  let stopped = false;
+  let delay = options.retryDelayMs;
+  let retry: NodeJS.Timeout | undefined;
+
+  informer.on('error', (error: unknown) => {
+    if (stopped) return;
+    logger.warn(
+      { err: describeKubeError(error), retryInMs: delay },
+      `${what} failed; keeping known state and retrying`,
+    );
+    retry = setTimeout(() => {
+      retry = undefined;
+      void begin();
+    }, delay);
+    retry.unref();
+    delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS);
+  });
+
+  async function begin(): Promise<void> {
+    if (stopped) return;
+    await informer.start();
+    // start() resolves after the list and the opening of the watch, or after an error.
+    if (informer.latestResourceVersion() === '') return;
+    delay = options.retryDelayMs;
+    if (!synced) {
+      synced = true;
+      onSynced();
+    }
+  }
+
+  return {
+    start() {
+      stopped = false;
+      void begin();
+    },
+    isSynced: () => synced,
+    async stop() {
+      stopped = true;
+      if (retry !== undefined) clearTimeout(retry);
+      await informer.stop();
+    },
+  };
+}
+
+/** A short, secret-free description of a client-node error: the HTTP status, the error code, or the first line. */
+export function describeKubeError(error: unknown): string {
+  // ApiException (list) carries the status as a numeric `code`; the watch's error as `statusCode`.
+  const { statusCode, code } = (error ?? {}) as { statusCode?: unknown; code?: unknown };
+  const status = typeof statusCode === 'number' ? statusCode : code;
+  if (typeof status === 'number') return `HTTP ${status}`;
+  if (typeof code === 'string') return code;
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+}
