@@ -24,12 +24,23 @@ export interface HttpTransport {
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
+ * Default most sockets to the EKS Auth endpoint. At node boot every pod misses at once (one call per
+ * pod thanks to single-flight, up to ~250 pods a node): with fewer sockets the calls queue, and the
+ * per-attempt deadline, which also runs while a call waits for a socket, retries them (issue 7 burst).
+ */
+export const DEFAULT_MAX_SOCKETS = 256;
+
+/**
  * Creates a keep-alive transport (connection reuse matters: the agent's miss path is one upstream
  * call). Aborting `signal` rejects with `signal.reason` (e.g. a `TimeoutError`); socket failures
  * reject with the system error itself (`ECONNREFUSED`, `ECONNRESET`, `ENOTFOUND`, ...).
  */
 export function createHttpTransport(options: { readonly maxSockets?: number } = {}): HttpTransport {
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64, scheduling: 'lifo' as const };
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: options.maxSockets ?? DEFAULT_MAX_SOCKETS,
+    scheduling: 'lifo' as const,
+  };
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent(agentOptions);
   return {
