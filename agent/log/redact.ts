@@ -74,12 +74,25 @@ const SAFE_KEYS = new Set([
   'tokenHash',
 ]);
 
-/** Deep-copies a log object, dropping secret keys and scrubbing strings. Used for every log line. */
+/** True when every field is a safe key with a scalar value: such an object is logged as it is. */
+function isAllSafe(value: object): boolean {
+  for (const [key, v] of Object.entries(value)) {
+    if (!SAFE_KEYS.has(key) || (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean'))
+      return false;
+  }
+  return true;
+}
+
+/**
+ * Copies a log object, dropping secret keys and scrubbing strings. Used for every log line; the audit
+ * line of each issuance holds safe keys only and is passed through without a copy (the hit path).
+ */
 export function scrubObject(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrubText(value);
   if (value instanceof Error) return serializeError(value);
   if (value === null || typeof value !== 'object' || depth > 6) return value;
   if (Array.isArray(value)) return value.map((v) => scrubObject(v, depth + 1));
+  if (isAllSafe(value)) return value;
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
     out[key] = SECRET_KEYS.has(key.toLowerCase())

@@ -20,6 +20,16 @@ describe('scrubText', () => {
 });
 
 describe('scrubObject', () => {
+  it('passes an object of safe scalar fields through uncopied, and copies one with any other field', () => {
+    const audit = { namespace: 'default', podName: 'p', cache: 'hit', statusCode: 200 };
+    expect(scrubObject(audit)).toBe(audit);
+    expect(scrubObject({ namespace: 'default', detail: JWT })).toEqual({
+      namespace: 'default',
+      detail: '[REDACTED]',
+    });
+    expect(scrubObject({ namespace: { token: 'x' } })).toEqual({ namespace: { token: '[REDACTED]' } });
+  });
+
   it('drops values of secret keys whatever they hold', () => {
     expect(
       scrubObject({ token: 'short', nested: { SecretAccessKey: 'x', sessionToken: 'y' }, ok: 'fine' }),
