@@ -212,7 +212,12 @@ describe('the credentials app under generated input', () => {
               iss: fc.oneof(fc.constant(ISSUER), fc.jsonValue()),
               aud: fc.oneof(fc.constant([AUDIENCE]), fc.constant(AUDIENCE), fc.jsonValue()),
               sub: fc.oneof(fc.constant('system:serviceaccount:default:sa'), fc.string()),
-              exp: fc.oneof(fc.constant(EPOCH / 1000 + 3600), fc.double(), fc.jsonValue()),
+              // Finite: a JWT is JSON, and jose refuses to sign NaN or Infinity.
+              exp: fc.oneof(
+                fc.constant(EPOCH / 1000 + 3600),
+                fc.double({ noNaN: true, noDefaultInfinity: true }),
+                fc.jsonValue(),
+              ),
               iat: fc.oneof(fc.constant(EPOCH / 1000), fc.integer(), fc.jsonValue()),
               nbf: fc.oneof(fc.constant(EPOCH / 1000), fc.integer()),
               'kubernetes.io': fc.jsonValue({ maxDepth: 4 }),
