@@ -2,19 +2,21 @@ import { KeyObject, sign } from 'node:crypto';
 import { base64url, type CryptoKey, exportSPKI, importJWK, type JWK, SignJWT } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createJwtVerifier, type JwtVerifierOptions } from '../../agent/auth/jwt-verifier.js';
-import { createKeySet, type KeySet } from '../../agent/auth/key-set.js';
+import type { KeySet } from '../../agent/auth/key-set.js';
 import type { TokenVerifier } from '../../agent/auth/token-verifier.js';
-import { AgentError } from '../../agent/errors.js';
 import type { Metrics } from '../../agent/metrics/metrics.js';
 import { type ClusterKeys, createClusterKeys, type TokenClaims } from '../../test-support/cluster-keys.js';
 import {
   AUDIENCE,
+  BASE_CLAIMS,
   CountingKeySet,
   counterValue,
+  createCountingVerifier,
   EPOCH,
   ISSUER,
   ManualClock,
   newMetrics,
+  outcomeOf,
   ScriptedFetcher,
 } from './fixtures.js';
 
@@ -22,14 +24,6 @@ const rsaKeys = await createClusterKeys({ alg: 'RS256', kid: 'rsa-1' });
 const ecKeys = await createClusterKeys({ alg: 'ES256', kid: 'ec-1' });
 const strangerKeys = await createClusterKeys({ alg: 'RS256', kid: 'rsa-1' });
 const NOW_S = EPOCH / 1000;
-const BASE: TokenClaims = {
-  issuer: ISSUER,
-  audience: AUDIENCE,
-  namespace: 'default',
-  serviceAccount: 's3-access-sa',
-  podName: 's3-access-pod',
-  now: EPOCH,
-};
 
 let clock: ManualClock;
 let metrics: Metrics;
@@ -38,30 +32,17 @@ let keySet: KeySet;
 let counting: CountingKeySet;
 
 async function setUp(options: Partial<JwtVerifierOptions> = {}): Promise<TokenVerifier> {
-  keySet = createKeySet({ fetcher: fetcher.fetch, clock, metrics, refreshIntervalMs: 0 });
-  await keySet.load();
-  counting = new CountingKeySet(keySet);
-  return createJwtVerifier({
-    keySet: counting,
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    clock,
-    metrics,
-    ...options,
-  });
+  const built = await createCountingVerifier(fetcher.fetch, clock, metrics, options);
+  keySet = built.keySet;
+  counting = built.counting;
+  return built.verifier;
 }
 
-async function codeOf(verifier: TokenVerifier, token: string | undefined): Promise<string> {
-  try {
-    await verifier.verify(token as string);
-    return 'accepted';
-  } catch (error) {
-    return error instanceof AgentError ? error.code : `unexpected ${String(error)}`;
-  }
-}
+const codeOf = (verifier: TokenVerifier, token: string | undefined): Promise<string> =>
+  outcomeOf(verifier.verify(token as string));
 
 const mint = (claims: Partial<TokenClaims> = {}, keys: ClusterKeys = rsaKeys) =>
-  keys.mintToken({ ...BASE, ...claims });
+  keys.mintToken({ ...BASE_CLAIMS, ...claims });
 
 function unsigned(header: object, payload: object): string {
   const part = (value: object) => base64url.encode(JSON.stringify(value));

@@ -4,65 +4,34 @@
  */
 import { base64url } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createJwtVerifier, type JwtVerifierOptions } from '../../agent/auth/jwt-verifier.js';
-import { createKeySet } from '../../agent/auth/key-set.js';
+import type { JwtVerifierOptions } from '../../agent/auth/jwt-verifier.js';
 import type { TokenVerifier } from '../../agent/auth/token-verifier.js';
-import { AgentError } from '../../agent/errors.js';
 import type { Metrics } from '../../agent/metrics/metrics.js';
-import { createClusterKeys, type TokenClaims } from '../../test-support/cluster-keys.js';
+import { createClusterKeys } from '../../test-support/cluster-keys.js';
 import {
-  AUDIENCE,
-  CountingKeySet,
+  BASE_CLAIMS,
+  type CountingKeySet,
   counterValue,
-  EPOCH,
-  ISSUER,
+  createCountingVerifier,
   ManualClock,
   newMetrics,
+  outcomeOf,
   ScriptedFetcher,
 } from './fixtures.js';
 
 const keys = await createClusterKeys({ alg: 'ES256', kid: 'ec-1' });
 const stranger = await createClusterKeys({ alg: 'ES256', kid: 'ec-1' });
-const BASE: TokenClaims = {
-  issuer: ISSUER,
-  audience: AUDIENCE,
-  namespace: 'default',
-  serviceAccount: 's3-access-sa',
-  podName: 's3-access-pod',
-  now: EPOCH,
-};
-
 let clock: ManualClock;
 let metrics: Metrics;
 let counting: CountingKeySet;
 
 async function setUp(options: Partial<JwtVerifierOptions> = {}): Promise<TokenVerifier> {
-  const keySet = createKeySet({
-    fetcher: new ScriptedFetcher(keys.jwks).fetch,
-    clock,
-    metrics,
-    refreshIntervalMs: 0,
-  });
-  await keySet.load();
-  counting = new CountingKeySet(keySet);
-  return createJwtVerifier({
-    keySet: counting,
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    clock,
-    metrics,
-    ...options,
-  });
+  const built = await createCountingVerifier(new ScriptedFetcher(keys.jwks).fetch, clock, metrics, options);
+  counting = built.counting;
+  return built.verifier;
 }
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'accepted';
-  } catch (error) {
-    return error instanceof AgentError ? error.code : `unexpected ${String(error)}`;
-  }
-}
+const codeOf = outcomeOf;
 
 beforeEach(() => {
   clock = new ManualClock();
@@ -72,7 +41,7 @@ beforeEach(() => {
 describe('the verifier under a flood', () => {
   it('checks the signature of one forged token once for 5,000 requests, 500 of them at the same time', async () => {
     const verifier = await setUp();
-    const forged = await stranger.mintToken(BASE);
+    const forged = await stranger.mintToken(BASE_CLAIMS);
     const concurrent = await Promise.all(Array.from({ length: 500 }, () => codeOf(verifier.verify(forged))));
     expect(new Set(concurrent)).toEqual(new Set(['InvalidToken']));
     for (let i = 0; i < 4_500; i++) expect(await codeOf(verifier.verify(forged))).toBe('InvalidToken');
@@ -82,7 +51,7 @@ describe('the verifier under a flood', () => {
 
   it('checks the signature of one good token once for 500 concurrent first requests', async () => {
     const verifier = await setUp();
-    const token = await keys.mintToken(BASE);
+    const token = await keys.mintToken(BASE_CLAIMS);
     const results = await Promise.all(Array.from({ length: 500 }, () => verifier.verify(token)));
     expect(new Set(results.map((r) => r.identity.podUid)).size).toBe(1);
     expect(counting.getKeyCalls).toBe(1);
@@ -91,7 +60,7 @@ describe('the verifier under a flood', () => {
   it('refuses each of a flood of distinct forged tokens without growing past the negative-cache bound', async () => {
     const verifier = await setUp({ negativeSize: 50 });
     const forged = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => stranger.mintToken({ ...BASE, podName: `p-${i}` })),
+      Array.from({ length: 200 }, (_, i) => stranger.mintToken({ ...BASE_CLAIMS, podName: `p-${i}` })),
     );
     for (const token of forged) expect(await codeOf(verifier.verify(token))).toBe('InvalidToken');
     const checks = counting.getKeyCalls;
@@ -105,7 +74,7 @@ describe('the verifier under a flood', () => {
   it('keeps at most memoSize verified tokens, re-checking the oldest', async () => {
     const verifier = await setUp({ memoSize: 50 });
     const tokens = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => keys.mintToken({ ...BASE, podName: `p-${i}` })),
+      Array.from({ length: 200 }, (_, i) => keys.mintToken({ ...BASE_CLAIMS, podName: `p-${i}` })),
     );
     for (const token of tokens) await verifier.verify(token);
     expect(counting.getKeyCalls).toBe(200);
