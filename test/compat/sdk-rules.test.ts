@@ -5,12 +5,13 @@
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Agent, createApp } from '../../agent/app.js';
-import { parseConfig, type ServerConfig } from '../../agent/config/parse-config.js';
+import type { ServerConfig } from '../../agent/config/parse-config.js';
 import { AgentError, type AgentErrorCode, ERROR_TABLE } from '../../agent/errors.js';
 import { createMetrics } from '../../agent/metrics/metrics.js';
 import { FakeCache, roleCredentials } from '../fakes/fake-cache.js';
 import { EPOCH, FakeVerifier } from '../fakes/fake-verifier.js';
 import { captureLogger } from '../fakes/log-capture.js';
+import { serverConfig } from '../fakes/server-config.js';
 
 const TOKEN = 'good.s3-access-pod.sig';
 /** Go's `ecscreds` caps the body it reads; stay far under the smallest cap any SDK documents. */
@@ -30,32 +31,8 @@ const AUTH_AND_UPSTREAM: readonly AgentErrorCode[] = [
 ];
 
 /** The agent as the DaemonSet runs it: both link-local addresses, port 80. */
-function linkLocalConfig(): ServerConfig {
-  const config = parseConfig(
-    [
-      'server',
-      '--bind-hosts',
-      '169.254.170.23,[fd00:ec2::23]',
-      '--port',
-      '80',
-      '--probe-port',
-      '0',
-      '--metrics-port',
-      '0',
-      '--cluster-name',
-      'demo',
-      '--region',
-      'us-east-1',
-      '--issuer',
-      'https://issuer.example',
-      '--jwks-file',
-      'keys.json',
-    ],
-    {},
-  );
-  if (config.command !== 'server') throw new Error('expected a server config');
-  return config;
-}
+const linkLocalConfig = (): ServerConfig =>
+  serverConfig(['--bind-hosts', '169.254.170.23,[fd00:ec2::23]', '--port', '80']);
 
 describe('the server side of the SDK rules in clients.md', () => {
   let agent: Agent;
