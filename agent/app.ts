@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { TokenVerifier } from './auth/token-verifier.js';
 import type { CredentialCache } from './cache/credential-cache.js';
 import type { ServerConfig } from './config/parse-config.js';
+import { createAuditLog } from './log/audit-log.js';
 import type { Metrics } from './metrics/metrics.js';
 import { registerMetricsRoute } from './metrics/metrics-routes.js';
 import { type ReadinessCheck, registerProbeRoutes } from './probes/probe-routes.js';
@@ -60,6 +61,7 @@ export function createApp(config: ServerConfig, deps: Deps): Agent {
     verifier: deps.verifier,
     cache: deps.cache,
     metrics: deps.metrics,
+    audit: createAuditLog(deps.logger),
     isAllowedHost: createHostCheck(config.bindHosts, config.port),
     ...(deps.admit === undefined ? {} : { admit: deps.admit }),
   });

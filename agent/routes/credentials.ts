@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenVerifier } from '../auth/token-verifier.js';
 import type { CacheOutcome, CredentialCache } from '../cache/credential-cache.js';
 import { AgentError } from '../errors.js';
+import type { AuditLog } from '../log/audit-log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { toCredentialsResponse } from './credentials-body.js';
 
@@ -25,6 +26,8 @@ export interface CredentialsRouteDeps {
   readonly verifier: TokenVerifier;
   readonly cache: CredentialCache;
   readonly metrics: Metrics;
+  /** Writes the audit line of each issuance. */
+  readonly audit: AuditLog;
   /** `Host` header predicate (see `createHostCheck`). */
   readonly isAllowedHost: (host: string | undefined) => boolean;
   /** Optional admission check on the source address, e.g. a rate limiter; throws `AgentError`. */
@@ -43,7 +46,7 @@ declare module 'fastify' {
  * (which exchanges on a miss), then the container-credentials JSON. Errors go to the root handler.
  */
 export function registerCredentialsRoute(app: FastifyInstance, deps: CredentialsRouteDeps): void {
-  const { verifier, cache, metrics, isAllowedHost, admit } = deps;
+  const { verifier, cache, metrics, audit, isAllowedHost, admit } = deps;
   app.decorateRequest('cacheOutcome', 'none');
 
   // Callback-style hooks: the hit path is benchmarked against a bare fastify route (issue 7), and
@@ -99,22 +102,14 @@ export function registerCredentialsRoute(app: FastifyInstance, deps: Credentials
     });
     const { credentials, outcome } = await cache.get(verified);
     request.cacheOutcome = outcome;
-    const { identity } = verified;
     const response = toCredentialsResponse(credentials);
-    request.log.info(
-      {
-        reqId: request.id,
-        namespace: identity.namespace,
-        serviceAccount: identity.serviceAccount,
-        podName: identity.podName,
-        podUid: identity.podUid,
-        roleArn: credentials.roleArn,
-        accessKeyId: credentials.accessKeyId,
-        expiration: response.expiration,
-        cache: outcome,
-      },
-      'credentials issued',
-    );
+    audit.issued({
+      reqId: request.id,
+      identity: verified.identity,
+      credentials,
+      expiration: response.expiration,
+      outcome,
+    });
     return reply.type('application/json').send(response.body);
   });
 }
