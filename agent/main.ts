@@ -7,6 +7,7 @@ import { formatHelp } from './config/help.js';
 import { type Config, parseConfig, type ServerConfig, type WebhookConfig } from './config/parse-config.js';
 import { ConfigError } from './errors.js';
 import { createLogger } from './log/logger.js';
+import { createTurnBatchedStream } from './log/turn-batched-stream.js';
 
 // Each command imports what it alone needs (below, with import()): the webhook's Kubernetes client
 // and the AWS SDKs take seconds to load and would delay the agent's readiness (docs/performance.md).
@@ -77,9 +78,11 @@ function kubernetesEnv(): { serviceHost: string | undefined; servicePort: string
 }
 
 async function runServer(config: ServerConfig): Promise<void> {
-  // Asynchronous stdout: one audit line per issuance would otherwise be one blocking write per
-  // request on the hit path; pino flushes what is buffered when the process exits.
-  const logger = createLogger(config.logLevel, pino.destination({ dest: 1, sync: false }));
+  // stdout written once per event-loop turn: one audit line per issuance would otherwise be one
+  // write per request on the hit path (docs/performance.md). What is buffered is written on exit.
+  const stdout = createTurnBatchedStream(pino.destination({ dest: 1, sync: true }));
+  process.on('exit', () => stdout.flush());
+  const logger = createLogger(config.logLevel, stdout);
   const { createServerDeps } = await import('./server-deps.js');
   const deps = await createServerDeps(config, {
     logger,
