@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { checkInteger } from '../config/option-checks.js';
+import { withDeadline } from './deadline.js';
 import { type ByteResponse, createHttpTransport, type HttpTransport } from './eks-auth-http.js';
 
 /**
@@ -132,10 +133,10 @@ export class EksAuthClient {
       },
       body,
     });
-    const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const signal = options.abortSignal ? AbortSignal.any([options.abortSignal, timeout]) : timeout;
     const url = new URL(path, this.#endpoint);
-    const response = await this.#transport.post(url, signed.headers, body, signal);
+    const response = await withDeadline(this.#timeoutMs, options.abortSignal, (signal) =>
+      this.#transport.post(url, signed.headers, body, signal),
+    );
     return parseResponse(response);
   }
 

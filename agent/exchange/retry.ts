@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { checkInteger, checkMilliseconds } from '../config/option-checks.js';
 import { isAgentError } from '../errors.js';
+import { withDeadline } from './deadline.js';
 
 /** How {@link withRetry} retries. Every field is optional. */
 export interface RetryOptions {
@@ -52,8 +53,8 @@ export function backoffDelay(retry: number, options: ResolvedRetryOptions): numb
 /**
  * Runs `fn` until it succeeds, retrying only an `AgentError` with `retryable: true` (STYLE.md: retry
  * reads that flag and nothing else), at most `attempts` times, with full-jitter backoff. Each attempt
- * gets a signal that aborts at `perAttemptTimeoutMs` or when the outer `signal` aborts. The last error
- * is rethrown as is.
+ * gets a signal that aborts at `perAttemptTimeoutMs` or when the outer `signal` aborts; its timer is
+ * cleared when the attempt settles. The last error is rethrown as is.
  */
 export async function withRetry<T>(
   fn: (signal: AbortSignal, attempt: number) => Promise<T>,
@@ -63,10 +64,8 @@ export async function withRetry<T>(
   const outer = options.signal;
   for (let attempt = 1; ; attempt++) {
     outer?.throwIfAborted();
-    const timeout = AbortSignal.timeout(resolved.perAttemptTimeoutMs);
-    const signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
     try {
-      return await fn(signal, attempt);
+      return await withDeadline(resolved.perAttemptTimeoutMs, outer, (signal) => fn(signal, attempt));
     } catch (error) {
       const retryable = isAgentError(error) && error.retryable;
       if (!retryable || attempt >= resolved.attempts || outer?.aborted) throw error;

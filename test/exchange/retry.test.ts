@@ -84,6 +84,13 @@ describe('withRetry', () => {
     expect(seen).toEqual(['TimeoutError', 'TimeoutError']);
   });
 
+  it('clears the deadline of an attempt that succeeded: its signal never aborts later', async () => {
+    const { fn, calls } = failing([]);
+    await expect(withRetry(fn, { perAttemptTimeoutMs: 10 })).resolves.toBe('ok');
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(calls[0]?.aborted).toBe(false);
+  });
+
   it('stops retrying once the outer signal aborts', async () => {
     const { sleep } = fakeSleep();
     const controller = new AbortController();
