@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 /**
  * Random bytes behind each session token: 1,200 base64 characters, about what STS gives for a
@@ -11,7 +11,7 @@ export const SESSION_TOKEN_BYTES = 900;
 /** An EKS Auth stand-in that answers at once and records how long each answer took it. */
 export interface InstantUpstream {
   readonly endpoint: string;
-  /** Milliseconds from each request's headers to the end of its answer, in arrival order. */
+  /** Milliseconds from each request's first bytes to the end of its answer, in arrival order. */
   readonly handleMs: readonly number[];
   stop(): Promise<void>;
 }
@@ -24,7 +24,9 @@ export interface InstantUpstream {
 export async function startInstantUpstream(): Promise<InstantUpstream> {
   const handleMs: number[] = [];
   const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
-    const started = process.hrtime.bigint();
+    // From the first bytes of the request on the socket: reading and parsing them is this service's time too.
+    const started = arrivals.get(req.socket) ?? process.hrtime.bigint();
+    arrivals.delete(req.socket);
     req.resume();
     req.on('end', () => {
       const body = JSON.stringify({
@@ -48,6 +50,13 @@ export async function startInstantUpstream(): Promise<InstantUpstream> {
       });
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body, () => handleMs.push(Number(process.hrtime.bigint() - started) / 1e6));
+    });
+  });
+  const arrivals = new WeakMap<Socket, bigint>();
+  server.on('connection', (socket: Socket) => {
+    // Prepended: the HTTP server's own listener parses the chunk and runs the handler synchronously.
+    socket.prependListener('data', () => {
+      if (!arrivals.has(socket)) arrivals.set(socket, process.hrtime.bigint());
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
