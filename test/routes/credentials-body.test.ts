@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import type { RoleCredentials } from '../../agent/exchange/credential-exchanger.js';
+import { formatExpiration, toCredentialsResponse } from '../../agent/routes/credentials-body.js';
+
+const EPOCH = 1_790_000_000_000;
+
+function credentials(overrides: Partial<RoleCredentials> = {}): RoleCredentials {
+  return {
+    accessKeyId: 'ASIAEXAMPLE000000000',
+    secretAccessKey: 'secret/example+key0000000000000000000000',
+    // About the size STS gives for a role session with EKS's session tags.
+    sessionToken: 'T'.repeat(1200),
+    accountId: '123456789012',
+    roleArn: 'arn:aws:iam::123456789012:role/app',
+    expiration: EPOCH + 6 * 3_600_000 + 789,
+    ...overrides,
+  };
+}
+
+describe('toCredentialsResponse', () => {
+  it('answers with the container-credentials JSON and the expiry text it sends', () => {
+    const creds = credentials();
+    const response = toCredentialsResponse(creds);
+    expect(JSON.parse(response.body.toString('utf8'))).toEqual({
+      AccessKeyId: creds.accessKeyId,
+      SecretAccessKey: creds.secretAccessKey,
+      Token: creds.sessionToken,
+      AccountId: creds.accountId,
+      Expiration: '2026-09-21T20:13:20Z',
+    });
+    expect(response.expiration).toBe('2026-09-21T20:13:20Z');
+  });
+
+  it('builds the response once per credentials object', () => {
+    const creds = credentials();
+    expect(toCredentialsResponse(creds)).toBe(toCredentialsResponse(creds));
+    expect(toCredentialsResponse(credentials())).not.toBe(toCredentialsResponse(creds));
+  });
+
+  it('keeps the body in memory of its own size, not in a slice of the shared Buffer pool', () => {
+    // A pooled slice would keep a whole 8 KiB slab alive for as long as the credentials are cached.
+    const { body } = toCredentialsResponse(credentials());
+    expect(body.length).toBeLessThan(Buffer.poolSize);
+    expect(body.byteOffset).toBe(0);
+    expect(body.buffer.byteLength).toBe(body.length);
+  });
+
+  it('encodes non-ASCII text in full', () => {
+    const { body } = toCredentialsResponse(credentials({ accountId: 'ü€' }));
+    expect(JSON.parse(body.toString('utf8')).AccountId).toBe('ü€');
+  });
+});
+
+describe('formatExpiration', () => {
+  it.each([
+    [EPOCH, '2026-09-21T14:13:20Z'],
+    [EPOCH + 999, '2026-09-21T14:13:20Z'],
+    [EPOCH + 1_000, '2026-09-21T14:13:21Z'],
+  ])('formats %d as whole UTC seconds ending in Z', (epochMs, text) => {
+    expect(formatExpiration(epochMs)).toBe(text);
+  });
+});
