@@ -1,6 +1,10 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { BENCH_AUDIENCE, BENCH_ISSUER, createBenchCluster } from './cluster.js';
-import { SESSION_TOKEN_BYTES } from './instant-upstream.js';
+import { readFile } from 'node:fs/promises';
+import { Agent } from 'node:http';
+import { launchAgent } from './agent-launch.js';
+import { agentArgs, BENCH_AUDIENCE, BENCH_ISSUER, createBenchCluster } from './cluster.js';
+import { httpGet, podAddress } from './http-get.js';
+import { SESSION_TOKEN_BYTES, startInstantUpstream } from './instant-upstream.js';
 import type { MemoryRequest, MemorySample } from './memory-child.js';
 import { atMost, type Figure, figure, type Scenario } from './report.js';
 
@@ -12,6 +16,51 @@ const STEPS = [10_000, 50_000] as const;
  * would a node boot's burst of 250 pods (the burst scenario).
  */
 const BATCH = 250;
+
+/** Concurrent pods while filling the built agent. */
+const AGENT_CONCURRENCY = 16;
+
+/** Resident set size of process `pid`, bytes (VmRSS). */
+async function vmRss(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kib = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
+  if (kib === undefined) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(kib) * 1024;
+}
+
+/**
+ * RSS of the built agent as shipped (`dist/agent/main.js server`) idle and after serving each of
+ * `tokens` once over HTTP, every pod from its own loopback address on a new connection, against
+ * the instant EKS Auth stand-in. No forced GC: this is what the node would see.
+ */
+async function builtAgentRss(
+  jwksFile: string,
+  tokens: readonly string[],
+): Promise<{ idle: number; filled: number }> {
+  const upstream = await startInstantUpstream();
+  const agent = await launchAgent({ args: agentArgs(upstream.endpoint, jwksFile) });
+  const pid = agent.child.pid as number;
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 1000));
+  try {
+    await settle();
+    const idle = await vmRss(pid);
+    const http = new Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
+    let next = 0;
+    const pod = async (): Promise<void> => {
+      for (let i = next++; i < tokens.length; i = next++) {
+        const token = tokens[i] as string;
+        const response = await httpGet(agent.url, { authorization: token }, http, podAddress(i));
+        if (response.status !== 200) throw new Error(`the agent answered ${response.status}`);
+      }
+    };
+    await Promise.all(Array.from({ length: AGENT_CONCURRENCY }, pod));
+    await settle();
+    return { idle, filled: await vmRss(pid) };
+  } finally {
+    await agent.stop();
+    await upstream.stop();
+  }
+}
 
 /** Sends `request` to the child and resolves with its one answer. */
 function ask<T>(child: ChildProcess, request: MemoryRequest): Promise<T> {
@@ -32,7 +81,9 @@ function ask<T>(child: ChildProcess, request: MemoryRequest): Promise<T> {
  * ES256 tokens (RS256 would take minutes for 50,000) and hands them over, so no signing work or
  * test helper grows the measured process. Each identity is one request through the credentials
  * route, so the verifier's memo (bounded at 10,000 tokens), the cache entry, the response body and
- * the audit line's fragments are all counted.
+ * the audit line's fragments are all counted. The child's RSS is above the agent's: it loads the
+ * unbundled modules and light-my-request. So the RSS target is checked on the built agent itself,
+ * spawned as shipped and sent the first 10,000 tokens over HTTP.
  */
 async function run(): Promise<Figure[]> {
   const cluster = await createBenchCluster('ES256');
@@ -52,6 +103,7 @@ async function run(): Promise<Figure[]> {
       sessionTokenBytes: SESSION_TOKEN_BYTES,
     });
     const samples: MemorySample[] = [];
+    const firstStep: string[] = [];
     let filled = 0;
     let tokenChars = 0;
     for (const target of STEPS) {
@@ -61,11 +113,14 @@ async function run(): Promise<Figure[]> {
           Array.from({ length: count }, (_, i) => cluster.token(`mem-pod-${filled + i}`)),
         );
         tokenChars = tokens[0]?.length ?? tokenChars;
+        if (filled < STEPS[0]) firstStep.push(...tokens);
         await ask(child, { kind: 'serve', tokens });
         filled += count;
       }
       samples.push(await ask<MemorySample>(child, { kind: 'sample' }));
     }
+    if (child.connected) child.send({ kind: 'exit' } satisfies MemoryRequest);
+    const built = await builtAgentRss(cluster.jwksFile, firstStep);
     const [ten, fifty] = samples as [MemorySample, MemorySample];
     const perIdentity = (s: MemorySample, field: 'heapUsed' | 'external') =>
       (s[field] - idle[field]) / s.identities;
@@ -74,7 +129,7 @@ async function run(): Promise<Figure[]> {
       figure(NAME, 'RSS idle', idle.rss / MiB, 'MiB'),
       figure(NAME, 'heap with 10,000 identities', ten.heapUsed / MiB, 'MiB'),
       figure(NAME, 'heap committed with 10,000 identities', ten.heapTotal / MiB, 'MiB'),
-      figure(NAME, 'RSS with 10,000 identities', ten.rss / MiB, 'MiB', atMost(120, ' MiB')),
+      figure(NAME, 'RSS with 10,000 identities', ten.rss / MiB, 'MiB'),
       figure(NAME, 'heap with 50,000 identities', fifty.heapUsed / MiB, 'MiB'),
       figure(NAME, 'RSS with 50,000 identities', fifty.rss / MiB, 'MiB'),
       figure(NAME, 'heap per identity (10,000)', perIdentity(ten, 'heapUsed'), 'bytes', atMost(4096, ' B')),
@@ -82,9 +137,17 @@ async function run(): Promise<Figure[]> {
       figure(NAME, 'token length (ES256)', tokenChars, 'chars'),
       figure(NAME, 'external (Buffers) per identity (10,000)', perIdentity(ten, 'external'), 'bytes'),
       figure(NAME, 'external (Buffers) per identity (50,000)', perIdentity(fifty, 'external'), 'bytes'),
+      figure(NAME, 'built agent: RSS idle', built.idle / MiB, 'MiB'),
+      figure(
+        NAME,
+        'built agent: RSS with 10,000 identities (HTTP)',
+        built.filled / MiB,
+        'MiB',
+        atMost(120, ' MiB'),
+      ),
     ];
   } finally {
-    if (child.exitCode === null) child.send({ kind: 'exit' } satisfies MemoryRequest);
+    if (child.connected) child.send({ kind: 'exit' } satisfies MemoryRequest);
     await cluster.cleanup();
   }
 }
