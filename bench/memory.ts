@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { Agent } from 'node:http';
-import { launchAgent } from './agent-launch.js';
+import { AGENT_NODE_FLAGS, launchAgent } from './agent-launch.js';
 import { agentArgs, BENCH_AUDIENCE, BENCH_ISSUER, createBenchCluster } from './cluster.js';
 import { httpGet, podAddress } from './http-get.js';
 import { SESSION_TOKEN_BYTES, startInstantUpstream } from './instant-upstream.js';
@@ -88,7 +88,8 @@ function ask<T>(child: ChildProcess, request: MemoryRequest): Promise<T> {
 async function run(): Promise<Figure[]> {
   const cluster = await createBenchCluster('ES256');
   const child = fork(new URL('./memory-child.js', import.meta.url), [], {
-    execArgv: ['--expose-gc'],
+    // The agent's own V8 flags (as the image starts it), so the heap is sized as in the agent.
+    execArgv: ['--expose-gc', ...AGENT_NODE_FLAGS],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   try {

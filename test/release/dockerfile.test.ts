@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { AGENT_NODE_FLAGS } from '../../bench/agent-launch.js';
 import { execForm, instructionsOf, parseDockerfile, type Stage } from './parse-dockerfile.js';
 
 const root = new URL('../../', import.meta.url);
@@ -77,9 +78,15 @@ describe('Dockerfile', () => {
     expect(last(runtime, 'STOPSIGNAL')).toBe('SIGTERM');
     expect(execForm(last(runtime, 'ENTRYPOINT') ?? '')).toEqual([
       '/usr/local/bin/node',
+      ...AGENT_NODE_FLAGS,
       '/app/dist/agent/main.js',
     ]);
     expect(execForm(last(runtime, 'CMD') ?? '')).toEqual(['server']);
+  });
+
+  it('starts node with a small fixed young generation, the flags the benchmarks start the agent with', () => {
+    // V8 would otherwise size it from the memory it sees (16 MiB semi-spaces on a large machine).
+    expect(AGENT_NODE_FLAGS).toEqual(['--max-semi-space-size=1']);
   });
 
   it('keeps the build context to the sources the build copies', () => {
