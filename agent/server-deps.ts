@@ -14,6 +14,7 @@ import { createRateLimitAdmission } from './limits/rate-limit-admission.js';
 import { createRateLimiter } from './limits/rate-limiter.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createPodBoundVerifier } from './pods/pod-bound-verifier.js';
+import { sealCredentials } from './routes/credentials-body.js';
 
 /** Inputs of {@link createServerDeps} that come from outside the config. */
 export interface ServerEnvironment {
@@ -85,7 +86,11 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
     associations: associations?.resolver,
   });
   const cache = createCredentialCache({
-    exchanger,
+    // Cached as they are served: the secrets live only inside each response body.
+    exchanger: {
+      api: exchanger.api,
+      exchange: async (token, signal) => sealCredentials(await exchanger.exchange(token, signal)),
+    },
     clock,
     metrics,
     maxEntries: config.maxCacheSize,

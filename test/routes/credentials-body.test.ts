@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { RoleCredentials } from '../../agent/exchange/credential-exchanger.js';
-import { formatExpiration, toCredentialsResponse } from '../../agent/routes/credentials-body.js';
+import {
+  formatExpiration,
+  sealCredentials,
+  toCredentialsResponse,
+} from '../../agent/routes/credentials-body.js';
 
 const EPOCH = 1_790_000_000_000;
 
@@ -48,6 +52,42 @@ describe('toCredentialsResponse', () => {
   it('encodes non-ASCII text in full', () => {
     const { body } = toCredentialsResponse(credentials({ accountId: 'ü€' }));
     expect(JSON.parse(body.toString('utf8')).AccountId).toBe('ü€');
+  });
+});
+
+describe('sealCredentials', () => {
+  it('answers with the same response as the credentials it sealed', () => {
+    const creds = credentials();
+    const sealed = sealCredentials(creds);
+    expect(toCredentialsResponse(sealed).body.equals(toCredentialsResponse(creds).body)).toBe(true);
+    expect(toCredentialsResponse(sealed)).toBe(toCredentialsResponse(sealed));
+  });
+
+  it('keeps the public fields and reads the secrets back from the body', () => {
+    const creds = credentials({ secretAccessKey: 'ab/cd+"quoted"\\x'.padEnd(40, '0') });
+    const sealed = sealCredentials(creds);
+    expect(sealed).toMatchObject({
+      accessKeyId: creds.accessKeyId,
+      accountId: creds.accountId,
+      roleArn: creds.roleArn,
+      expiration: creds.expiration,
+    });
+    expect(sealed.secretAccessKey).toBe(creds.secretAccessKey);
+    expect(sealed.sessionToken).toBe(creds.sessionToken);
+  });
+
+  it('holds no secret string of its own: they live only inside the response body', () => {
+    const creds = credentials();
+    const sealed = sealCredentials(creds);
+    const own = Object.values(sealed).filter((v) => typeof v === 'string');
+    expect(own).not.toContain(creds.sessionToken);
+    expect(own).not.toContain(creds.secretAccessKey);
+    expect(Object.keys(sealed)).not.toContain('sessionToken');
+  });
+
+  it('leaves credentials it already sealed as they are', () => {
+    const sealed = sealCredentials(credentials());
+    expect(sealCredentials(sealed)).toBe(sealed);
   });
 });
 
