@@ -21,6 +21,13 @@ export function checkMilliseconds(name: string, value: number): number {
   return value;
 }
 
+/** Checks an AWS region option (`us-east-1`). Returns `value`; throws a `TypeError` naming `"region"`. */
+export function checkRegion(value: string): string {
+  if (typeof value !== 'string' || !/^[a-z0-9-]+$/.test(value))
+    throw new TypeError('"region" must be an AWS region name such as us-east-1');
+  return value;
+}
+
 function integerAtLeast(min: number): string {
   if (min === 1) return 'a positive integer';
   if (min === 0) return 'a non-negative integer';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { checkInteger } from '../config/option-checks.js';
+import { checkInteger, checkRegion } from '../config/option-checks.js';
 import { withDeadline } from './deadline.js';
 import { type ByteResponse, createHttpTransport, type HttpTransport } from './eks-auth-http.js';
 
@@ -90,8 +90,7 @@ export class EksAuthClient {
   readonly #transport: HttpTransport = createHttpTransport();
 
   constructor(config: EksAuthClientConfig) {
-    if (typeof config.region !== 'string' || !/^[a-z0-9-]+$/.test(config.region))
-      throw new TypeError('"region" must be an AWS region name such as us-east-1');
+    checkRegion(config.region);
     const timeoutMs = checkInteger('requestTimeoutMs', config.requestTimeoutMs ?? 5000);
     const endpoint = new URL(config.endpoint ?? `https://eks-auth.${config.region}.api.aws`);
     if (endpoint.protocol !== 'https:' && endpoint.protocol !== 'http:')

@@ -7,6 +7,8 @@ import type {
   STSClientConfig,
 } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { checkInteger, checkRegion } from '../config/option-checks.js';
+import { withDeadline } from './deadline.js';
 
 /** Default deadline of one STS request, milliseconds (connect to last byte). */
 export const DEFAULT_STS_TIMEOUT_MS = 5000;
@@ -36,11 +38,8 @@ export interface StsApiOptions {
 
 /** Builds an {@link StsApi} on `@aws-sdk/client-sts` with SDK retries off (the exchange retries). */
 export function createStsApi(options: StsApiOptions): StsApi {
-  if (typeof options.region !== 'string' || !/^[a-z0-9-]+$/.test(options.region))
-    throw new TypeError('"region" must be an AWS region name such as us-east-1');
-  const timeout = options.requestTimeoutMs ?? DEFAULT_STS_TIMEOUT_MS;
-  if (!Number.isInteger(timeout) || timeout <= 0)
-    throw new TypeError('"requestTimeoutMs" must be a positive integer');
+  checkRegion(options.region);
+  const timeout = checkInteger('requestTimeoutMs', options.requestTimeoutMs ?? DEFAULT_STS_TIMEOUT_MS);
   const config: STSClientConfig = {
     region: options.region,
     maxAttempts: 1,
@@ -55,18 +54,18 @@ export function createStsApi(options: StsApiOptions): StsApi {
   let loaded: Promise<{ sdk: typeof import('@aws-sdk/client-sts'); client: STSClient }> | undefined;
   const load = () =>
     (loaded ??= import('@aws-sdk/client-sts').then((sdk) => ({ sdk, client: new sdk.STSClient(config) })));
-  const deadline = (signal: AbortSignal | undefined) => {
-    const timer = AbortSignal.timeout(timeout);
-    return { abortSignal: signal === undefined ? timer : AbortSignal.any([signal, timer]) };
-  };
   return {
     async assumeRole(input, signal) {
       const { sdk, client } = await load();
-      return client.send(new sdk.AssumeRoleCommand(input), deadline(signal));
+      return withDeadline(timeout, signal, (abortSignal) =>
+        client.send(new sdk.AssumeRoleCommand(input), { abortSignal }),
+      );
     },
     async assumeRoleWithWebIdentity(input, signal) {
       const { sdk, client } = await load();
-      return client.send(new sdk.AssumeRoleWithWebIdentityCommand(input), deadline(signal));
+      return withDeadline(timeout, signal, (abortSignal) =>
+        client.send(new sdk.AssumeRoleWithWebIdentityCommand(input), { abortSignal }),
+      );
     },
     destroy: () => void loaded?.then(({ client }) => client.destroy()),
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkInteger, checkMilliseconds } from '../../agent/config/option-checks.js';
+import { checkInteger, checkMilliseconds, checkRegion } from '../../agent/config/option-checks.js';
 
 describe('checkInteger', () => {
   it.each([
@@ -33,6 +33,21 @@ describe('checkMilliseconds', () => {
     (value) => {
       expect(() => checkMilliseconds('delayMs', value)).toThrow(
         new TypeError('"delayMs" must be a non-negative number of milliseconds'),
+      );
+    },
+  );
+});
+
+describe('checkRegion', () => {
+  it.each(['us-east-1', 'eu-central-2', 'us-gov-west-1'])('accepts %s', (region) => {
+    expect(checkRegion(region)).toBe(region);
+  });
+
+  it.each(['', 'US-EAST-1', 'us east 1', 'us-east-1/../x', undefined as unknown as string])(
+    'refuses %j, naming the option',
+    (region) => {
+      expect(() => checkRegion(region)).toThrow(
+        new TypeError('"region" must be an AWS region name such as us-east-1'),
       );
     },
   );
