@@ -13,6 +13,7 @@ import { createExchanger } from './exchange/create-exchanger.js';
 import { createRateLimitAdmission } from './limits/rate-limit-admission.js';
 import { createRateLimiter } from './limits/rate-limiter.js';
 import { createMetrics } from './metrics/metrics.js';
+import { registerRuntimeMetrics } from './metrics/runtime-metrics.js';
 import { createPodBoundVerifier } from './pods/pod-bound-verifier.js';
 import { sealCredentials } from './routes/credentials-body.js';
 
@@ -37,6 +38,7 @@ export interface ServerEnvironment {
 export async function createServerDeps(config: ServerConfig, env: ServerEnvironment): Promise<Deps> {
   const { logger, clock } = env;
   const metrics = createMetrics(new Registry());
+  registerRuntimeMetrics(metrics.registry);
   const tokenAuth = createTokenAuth({
     config,
     clock,

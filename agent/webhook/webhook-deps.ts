@@ -7,6 +7,7 @@ import { type AssociationStore, createAssociationStore } from '../associations/a
 import type { Clock } from '../clock.js';
 import type { WebhookConfig } from '../config/parse-config.js';
 import { ConfigError } from '../errors.js';
+import { registerRuntimeMetrics } from '../metrics/runtime-metrics.js';
 import type { KubeConfigSource } from '../pods/kube-config.js';
 import type { WebhookDeps } from './webhook-app.js';
 import { createWebhookMetrics } from './webhook-metrics.js';
@@ -33,6 +34,7 @@ export async function createWebhookDeps(
 ): Promise<WebhookDeps> {
   const { logger, clock } = env;
   const metrics = createWebhookMetrics(new Registry());
+  registerRuntimeMetrics(metrics.registry);
   const { roleSource, associationsFile } = config;
   let store: AssociationStore | undefined;
   if (roleSource !== 'annotation') {
