@@ -6,8 +6,8 @@ import {
   type JWSHeaderParameters,
   errors as joseErrors,
 } from 'jose';
+import { checkInteger } from '../checks/option-checks.js';
 import type { Clock } from '../clock.js';
-import { checkInteger } from '../config/option-checks.js';
 import type { Log } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { toSigningKeySet } from './jwks.js';
