@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAssociations } from '../../agent/associations/parse-associations.js';
 import { parseConfig } from '../../agent/config/parse-config.js';
-import { helmProblem, helmTemplate } from '../../test-support/helm.js';
+import { CHART, helm, helmProblem, helmTemplate, valuesFile } from '../../test-support/helm.js';
 import { needs } from '../../test-support/needs.js';
 import { containerEnv, expandArgs, type KubeObject, one } from '../manifests/render.js';
 import { podMonitorProblems } from '../manifests/validate.js';
@@ -42,6 +42,11 @@ describe.skipIf(!needs(helmProblem(), 'the Helm chart matrix'))(
   () => {
     describe.each(Object.keys(MATRIX))('%s', (name) => {
       const values = MATRIX[name] ?? {};
+
+      it('passes helm lint --strict', () => {
+        const run = helm(['lint', '--strict', CHART, '-f', valuesFile(values)]);
+        expect(run.status, run.stdout + run.stderr).toBe(0);
+      });
 
       it('renders objects that pass the Kubernetes schemas, in the release namespace', () => {
         for (const object of objects(name)) {
