@@ -20,8 +20,13 @@ export function helmVersion(): string {
   return version;
 }
 
-/** Where tools/helm/build.sh puts the binary. */
-export const HELM = join(homedir(), '.cache/pod-identity-agent/helm', helmVersion(), 'helm');
+/** Where tools/helm/build.sh puts the binary (`POD_IDENTITY_AGENT_CACHE` overrides the cache root). */
+export const HELM = join(
+  process.env.POD_IDENTITY_AGENT_CACHE || join(homedir(), '.cache', 'pod-identity-agent'),
+  'helm',
+  helmVersion(),
+  'helm',
+);
 
 /** Why Helm cannot run here, or undefined when it can. */
 export function helmProblem(): string | undefined {

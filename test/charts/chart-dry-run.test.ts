@@ -1,0 +1,46 @@
+/**
+ * Every rendering of the chart's values matrix is accepted by a real kube-apiserver
+ * (`kubectl apply --dry-run=server`: schemas, unknown fields, defaulting, admission).
+ */
+import { spawnSync } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { controlPlaneProblem } from '../../test-support/control-plane/binaries.js';
+import { sharedControlPlane } from '../../test-support/control-plane/shared.js';
+import type { ControlPlane } from '../../test-support/control-plane.js';
+import { helmProblem, helmTemplate } from '../../test-support/helm.js';
+import { needs } from '../../test-support/needs.js';
+import { kubectlProblem } from '../manifests/render.js';
+import { MATRIX } from './matrix.js';
+
+const enabled = needs(
+  helmProblem() ?? kubectlProblem() ?? controlPlaneProblem(),
+  'the server-side dry run of the chart',
+);
+/** Custom resources of operators this control plane does not run (their shape is checked elsewhere). */
+const FOREIGN_API_VERSIONS = new Set(['monitoring.coreos.com/v1', 'cert-manager.io/v1']);
+
+describe.skipIf(!enabled)('charts/pod-identity-agent against a real kube-apiserver', () => {
+  let plane: ControlPlane;
+  beforeAll(async () => {
+    plane = await sharedControlPlane();
+  }, 180_000);
+
+  it.each(Object.keys(MATRIX))('accepts the rendering of %s with a server-side dry run', (name) => {
+    const own = helmTemplate(MATRIX[name]).filter((o) => !FOREIGN_API_VERSIONS.has(String(o.apiVersion)));
+    expect(own.length).toBeGreaterThan(0);
+    const result = spawnSync(
+      'kubectl',
+      ['apply', '--dry-run=server', '--kubeconfig', plane.kubeconfig, '-f', '-'],
+      {
+        input: own.map((o) => stringify(o)).join('---\n'),
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    const output = `${result.stdout}${result.stderr}`;
+    expect(output).not.toMatch(/error|warning/i);
+    expect(result.status, output).toBe(0);
+    expect(output.trim().split('\n')).toHaveLength(own.length);
+  });
+});
