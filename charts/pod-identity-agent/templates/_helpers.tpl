@@ -16,7 +16,6 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{/* Labels of the webhook's objects. */}}
 {{- define "pia.webhookLabels" -}}
 app.kubernetes.io/name: pod-identity-webhook
-app.kubernetes.io/component: webhook
 app.kubernetes.io/part-of: pod-identity-agent
 {{ include "pia.helmLabels" . }}
 {{- end }}
