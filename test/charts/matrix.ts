@@ -28,6 +28,8 @@ const ASSOCIATIONS = [
     targetRoleArn: 'arn:aws:iam::210987654321:role/Ledger',
   },
 ];
+/** What every install sets (the chart's defaults leave them empty). */
+const EKS = { cluster: { name: 'my-cluster', region: 'us-west-2' } };
 const GENERIC = {
   exchange: 'sts-assume-role',
   cluster: { name: 'lab', region: 'eu-west-1', arn: 'arn:aws:eks:eu-west-1:123456789012:cluster/lab' },
@@ -36,12 +38,12 @@ const GENERIC = {
 
 /** Named value sets: each one renders, and its flags go through the agent's parser. */
 export const MATRIX: Readonly<Record<string, ChartValues>> = {
-  defaults: {},
+  'EKS with its cluster set': EKS,
   generic: GENERIC,
   'web identity': { ...GENERIC, exchange: 'sts-web-identity' },
   'annotation roles': { ...GENERIC, agent: { roleSource: 'both', extraArgs: ['--allow-annotation-roles'] } },
-  'token review pod check': { agent: { podCheck: 'tokenreview' } },
-  'no pod check': { agent: { podCheck: 'off' } },
+  'token review pod check': { ...EKS, agent: { podCheck: 'tokenreview' } },
+  'no pod check': { ...EKS, agent: { podCheck: 'off' } },
   'webhook with cert-manager': { ...GENERIC, webhook: { enabled: true } },
   'webhook with a manual certificate and annotation roles': {
     ...GENERIC,
@@ -63,6 +65,7 @@ export const MATRIX: Readonly<Record<string, ChartValues>> = {
     },
   },
   'proxy and extra settings': {
+    ...EKS,
     proxy: {
       httpProxy: 'http://proxy.corp.example:3128',
       httpsProxy: 'http://proxy.corp.example:3128',
