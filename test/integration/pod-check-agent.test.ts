@@ -1,11 +1,12 @@
 /**
  * The built agent with `--pod-check informer` against a real kube-apiserver (test-support/control-plane.ts),
- * with tokens from the TokenRequest API: pods of its node are served, a pod on another node and a
+ * with tokens from the TokenRequest API and the manifests' ServiceAccount and ClusterRole: pods of its node are served, a pod on another node and a
  * deleted pod are refused, `--require-pod-ip` binds a token to its pod's IP, and when the apiserver
  * is killed and comes back, cached pods keep being served and the informer catches up.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName } from '../../test-support/control-plane/admin-client.js';
+import { createAgentIdentity } from '../../test-support/control-plane/agent-identity.js';
 import { controlPlaneProblem } from '../../test-support/control-plane/binaries.js';
 import { createPodWithToken, type PodWithToken } from '../../test-support/control-plane/pod-token.js';
 import { type OwnedControlPlane, startControlPlane } from '../../test-support/control-plane.js';
@@ -61,8 +62,10 @@ describe.skipIf(!enabled)('the agent with the informer pod check, against kube-a
     await setPodIp('far-pod', '10.9.9.9');
     await pod('other-node-pod', 'node-b');
     const jwks = await plane.admin.call('GET', '/openid/v1/jwks');
+    // The DaemonSet's ServiceAccount with the manifests' ClusterRole, not the admin.
+    const kubeconfig = await createAgentIdentity(plane);
     story = await startStory({
-      agentArgs: ['--pod-check', 'informer', '--node-name', NODE, '--kubeconfig', plane.kubeconfig],
+      agentArgs: ['--pod-check', 'informer', '--node-name', NODE, '--kubeconfig', kubeconfig],
       cluster: {
         issuer: plane.issuer,
         caFile: plane.caFile,
