@@ -38,9 +38,14 @@ describe.skipIf(!enabled)('charts/pod-identity-agent against a real kube-apiserv
         timeout: 60_000,
       },
     );
-    const output = `${result.stdout}${result.stderr}`;
-    expect(output).not.toMatch(/error|warning/i);
-    expect(result.status, output).toBe(0);
-    expect(output.trim().split('\n')).toHaveLength(own.length);
+    // Other tests may have created the agent's ServiceAccount and role by hand on the shared control
+    // plane; kubectl then warns that they lack its last-applied annotation. Anything else counts.
+    const lines = `${result.stdout}${result.stderr}`.trim().split('\n');
+    const other = lines.filter(
+      (l) => !l.endsWith('(server dry run)') && !l.includes('last-applied-configuration'),
+    );
+    expect(other).toEqual([]);
+    expect(result.status).toBe(0);
+    expect(lines.filter((l) => l.endsWith('(server dry run)'))).toHaveLength(own.length);
   });
 });
