@@ -27,20 +27,12 @@ describe.skipIf(!enabled)('charts/pod-identity-agent against a real kube-apiserv
   }, 180_000);
 
   it.each(Object.keys(MATRIX))('accepts the rendering of %s with a server-side dry run', (name) => {
-    const own = helmTemplate(MATRIX[name]).filter((o) => !FOREIGN_API_VERSIONS.has(String(o.apiVersion)));
+    const own = ownObjects(MATRIX[name] ?? {});
     expect(own.length).toBeGreaterThan(0);
-    const result = spawnSync(
-      'kubectl',
-      ['apply', '--dry-run=server', '--kubeconfig', plane.kubeconfig, '-f', '-'],
-      {
-        input: own.map((o) => stringify(o)).join('---\n'),
-        encoding: 'utf8',
-        timeout: 60_000,
-      },
-    );
+    const result = dryRun(plane, own);
     // Other tests may have created the agent's ServiceAccount and role by hand on the shared control
     // plane; kubectl then warns that they lack its last-applied annotation. Anything else counts.
-    const lines = `${result.stdout}${result.stderr}`.trim().split('\n');
+    const lines = result.output.trim().split('\n');
     const other = lines.filter(
       (l) => !l.endsWith('(server dry run)') && !l.includes('last-applied-configuration'),
     );
@@ -48,4 +40,32 @@ describe.skipIf(!enabled)('charts/pod-identity-agent against a real kube-apiserv
     expect(result.status).toBe(0);
     expect(lines.filter((l) => l.endsWith('(server dry run)'))).toHaveLength(own.length);
   });
+
+  it('refuses a rendering the API server cannot accept (the dry run can fail)', () => {
+    const result = dryRun(
+      plane,
+      ownObjects({ cluster: { name: 'c', region: 'us-west-2' }, podLabels: { team: 'not a label value' } }),
+    );
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain('not a label value');
+  });
 });
+
+/** The chart's rendering of `values`, without the custom resources. */
+function ownObjects(values: object): Record<string, unknown>[] {
+  return helmTemplate(values).filter((o) => !FOREIGN_API_VERSIONS.has(String(o.apiVersion)));
+}
+
+/** `kubectl apply --dry-run=server` of `objects`; resolves kubectl's exit status and output. */
+function dryRun(plane: ControlPlane, objects: readonly object[]) {
+  const result = spawnSync(
+    'kubectl',
+    ['apply', '--dry-run=server', '--kubeconfig', plane.kubeconfig, '-f', '-'],
+    {
+      input: objects.map((o) => stringify(o)).join('---\n'),
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
