@@ -44,10 +44,13 @@ describe.skipIf(!enabled)('charts/pod-identity-agent against a real kube-apiserv
   it('refuses a rendering the API server cannot accept (the dry run can fail)', () => {
     const result = dryRun(
       plane,
-      ownObjects({ cluster: { name: 'c', region: 'us-west-2' }, podLabels: { team: 'not a label value' } }),
+      ownObjects({
+        cluster: { name: 'c', region: 'us-west-2' },
+        extraEnv: [{ name: 'X', valueFrom: { fieldRef: { fieldPath: 'spec.nothing' } } }],
+      }),
     );
     expect(result.status).not.toBe(0);
-    expect(result.output).toContain('not a label value');
+    expect(result.output).toContain('spec.nothing');
   });
 });
 

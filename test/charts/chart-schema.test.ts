@@ -43,6 +43,8 @@ describe.skipIf(!needs(helmProblem(), 'the Helm chart schema tests'))(
         'roleArn',
       ],
       ['a region that is not one', { cluster: { region: 'Oregon' } }, 'region'],
+      ['a pod label value Kubernetes refuses', { podLabels: { team: 'not a label value' } }, 'podLabels'],
+      ['a node selector key Kubernetes refuses', { nodeSelector: { 'bad key!': 'x' } }, 'bad key!'],
     ])('rejects %s', (_what, values, field) => {
       const stderr = refusal(values);
       expect(stderr).toContain("values don't meet the specifications of the schema");
