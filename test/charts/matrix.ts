@@ -40,7 +40,11 @@ const GENERIC = {
 export const MATRIX: Readonly<Record<string, ChartValues>> = {
   'EKS with its cluster set': EKS,
   generic: GENERIC,
-  'web identity': { ...GENERIC, exchange: 'sts-web-identity' },
+  'web identity': {
+    ...GENERIC,
+    exchange: 'sts-web-identity',
+    cluster: { ...GENERIC.cluster, region: 'eusc-de-east-1' },
+  },
   'annotation roles': { ...GENERIC, agent: { roleSource: 'both', extraArgs: ['--allow-annotation-roles'] } },
   'token review pod check': { ...EKS, agent: { podCheck: 'tokenreview' } },
   'no pod check': { ...EKS, agent: { podCheck: 'off' } },
