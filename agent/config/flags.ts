@@ -133,7 +133,7 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
     name: 'associations',
     kind: 'path',
     commands: SERVER_WEBHOOK,
-    help: 'YAML or JSON file mapping namespace + service account to roles (contract §5). Required for STS exchanges and the webhook; reloaded on change.',
+    help: 'YAML or JSON file mapping namespace + service account to role ARNs (`associations:` entries of namespace, serviceAccount and roleArn; "*" matches any service account; docs/any-cluster.md). Required for STS exchanges and the webhook; reloaded on change.',
   }),
   flag({
     name: 'role-source',
