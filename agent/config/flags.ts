@@ -114,8 +114,8 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
   flag({
     name: 'region',
     kind: 'string',
-    commands: SERVER,
-    help: 'AWS region of EKS Auth and STS. Falls back to AWS_REGION, then AWS_DEFAULT_REGION. Required.',
+    commands: SERVER_WEBHOOK,
+    help: 'AWS region of EKS Auth and STS (server: required); the webhook gives it to pods as AWS_REGION and AWS_DEFAULT_REGION. Falls back to AWS_REGION, then AWS_DEFAULT_REGION.',
   }),
   flag({
     name: 'endpoint',

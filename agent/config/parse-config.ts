@@ -80,6 +80,8 @@ export interface WebhookConfig extends CommonConfig {
   readonly credentialsUri: URL;
   /** Append the link-local addresses to containers' existing `NO_PROXY`. */
   readonly noProxyAppend: boolean;
+  /** Injected as `AWS_REGION`/`AWS_DEFAULT_REGION`; undefined: those two are not injected. */
+  readonly region: string | undefined;
 }
 
 /** What `parseConfig` returns. */
@@ -243,6 +245,8 @@ function build(
     const tokenExpirationMs = num('token-expiration');
     if (tokenExpirationMs < 600_000) problems.push('--token-expiration must be at least 10m');
     problems.push(...portProblems({ ...common, port: num('port') }, 'webhook'));
+    const webhookRegion = str('region') ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION);
+    problems.push(...clusterProblems(undefined, webhookRegion));
     return {
       ...common,
       command,
@@ -252,6 +256,7 @@ function build(
       tokenExpirationMs,
       credentialsUri: url('credentials-uri') as URL,
       noProxyAppend: v.get('no-proxy-append') === true,
+      region: webhookRegion,
     };
   }
 
