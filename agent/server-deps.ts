@@ -15,6 +15,7 @@ import { createRateLimiter } from './limits/rate-limiter.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createPodBoundVerifier } from './pods/pod-bound-verifier.js';
 import { sealCredentials } from './routes/credentials-body.js';
+import { upstreamRoute } from './upstream/upstream-route.js';
 
 /** Inputs of {@link createServerDeps} that come from outside the config. */
 export interface ServerEnvironment {
@@ -37,12 +38,15 @@ export interface ServerEnvironment {
 export async function createServerDeps(config: ServerConfig, env: ServerEnvironment): Promise<Deps> {
   const { logger, clock } = env;
   const metrics = createMetrics(new Registry());
+  // Proxies, NO_PROXY and AWS_CA_BUNDLE of the calls to AWS and to a remote key set.
+  const route = upstreamRoute(config.upstream);
   const tokenAuth = createTokenAuth({
     config,
     clock,
     metrics,
     logger,
     kubernetes: env.kubernetes,
+    route,
   });
   const { keySet } = tokenAuth;
   void keySet.load();
@@ -84,6 +88,7 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
     logger,
     credentials: env.credentials,
     associations: associations?.resolver,
+    route,
   });
   const cache = createCredentialCache({
     // Cached as they are served: the secrets live only inside each response body.

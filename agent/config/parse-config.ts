@@ -9,6 +9,7 @@ import {
   portProblems,
   type ReadText,
 } from './startup-checks.js';
+import { readUpstreamEnv, type UpstreamNetwork } from './upstream-env.js';
 
 /** Which exchange turns tokens into credentials. */
 export type ExchangeKind = 'eks-auth' | 'sts-assume-role' | 'sts-web-identity';
@@ -46,8 +47,12 @@ export interface ServerConfig extends CommonConfig {
   readonly clusterName: string;
   readonly clusterArn: string | undefined;
   readonly region: string;
+  /** `--endpoint`, else `AWS_ENDPOINT_URL_EKS_AUTH`, else `AWS_ENDPOINT_URL`. */
   readonly endpoint: URL | undefined;
+  /** `--sts-endpoint`, else `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`. */
   readonly stsEndpoint: URL | undefined;
+  /** Proxies, FIPS and CA bundle of the agent's own AWS and key-set calls (environment only). */
+  readonly upstream: UpstreamNetwork;
   readonly allowAnnotationRoles: boolean;
   /** Exact `iss`; undefined only with the Kubernetes key source, which discovers it. */
   readonly issuer: string | undefined;
@@ -320,6 +325,7 @@ function build(
   if (requirePodIp && podCheck !== 'informer') problems.push('--require-pod-ip needs --pod-check informer');
   const maxCacheSize = num('max-cache-size');
   if (maxCacheSize < 1) problems.push('--max-cache-size must be at least 1');
+  const upstream = readUpstreamEnv(env, problems, options.readText);
 
   return {
     ...common,
@@ -330,8 +336,9 @@ function build(
     clusterName: clusterName ?? '',
     clusterArn: str('cluster-arn'),
     region: region ?? '',
-    endpoint: url('endpoint'),
-    stsEndpoint: url('sts-endpoint'),
+    endpoint: url('endpoint') ?? upstream.eksAuthEndpoint,
+    stsEndpoint: url('sts-endpoint') ?? upstream.stsEndpoint,
+    upstream: upstream.network,
     allowAnnotationRoles,
     issuer,
     keySource,

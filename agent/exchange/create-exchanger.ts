@@ -3,6 +3,7 @@ import type { AssociationResolver } from '../associations/association.js';
 import type { Clock } from '../clock.js';
 import type { ServerConfig } from '../config/parse-config.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { UpstreamRoute } from '../upstream/upstream-agents.js';
 import type { CredentialExchanger } from './credential-exchanger.js';
 import { EksAuthClient } from './eks-auth-client.js';
 import { createEksAuthExchanger, type EksAuthSender } from './eks-auth-exchanger.js';
@@ -26,6 +27,8 @@ export interface ExchangerDeps {
   readonly eksAuthClient?: EksAuthSender | undefined;
   /** Retry policy of upstream calls. Defaults: see `withRetry`. */
   readonly retry?: Omit<RetryOptions, 'signal'> | undefined;
+  /** Proxies and CA bundle of the calls (`upstreamRoute(config.upstream)`). Default: direct. */
+  readonly route?: UpstreamRoute | undefined;
 }
 
 /** An exchanger plus the clean-up of the clients it holds. */
@@ -48,6 +51,8 @@ export function createExchanger(config: ServerConfig, deps: ExchangerDeps): Owne
             region: config.region,
             endpoint: config.endpoint,
             credentials: deps.credentials,
+            useFipsEndpoint: config.upstream.useFipsEndpoint,
+            route: deps.route,
           })
         : undefined;
     const exchanger = createEksAuthExchanger({
@@ -66,10 +71,12 @@ export function createExchanger(config: ServerConfig, deps: ExchangerDeps): Owne
     throw new TypeError(`"associations" is required for --exchange ${config.exchange}`);
   const region = config.region;
   const endpoint = config.stsEndpoint;
+  const network = { useFipsEndpoint: config.upstream.useFipsEndpoint, route: deps.route };
   const createChainedSts: ChainedStsFactory = (c) =>
     createStsApi({
       region,
       endpoint,
+      ...network,
       credentials: {
         accessKeyId: c.accessKeyId,
         secretAccessKey: c.secretAccessKey,
@@ -86,12 +93,12 @@ export function createExchanger(config: ServerConfig, deps: ExchangerDeps): Owne
     clusterName: config.clusterName,
   };
   if (config.exchange === 'sts-assume-role') {
-    const sts = createStsApi({ region, endpoint, credentials: deps.credentials });
+    const sts = createStsApi({ region, endpoint, ...network, credentials: deps.credentials });
     const exchanger = createStsAssumeRoleExchanger({ ...common, sts, clusterArn: config.clusterArn });
     return { api: exchanger.api, exchange: exchanger.exchange, close: () => sts.destroy() };
   }
   // AssumeRoleWithWebIdentity is unsigned: no agent credentials are looked up.
-  const sts = createStsApi({ region, endpoint });
+  const sts = createStsApi({ region, endpoint, ...network });
   const exchanger = createStsWebIdentityExchanger({ ...common, sts });
   return { api: exchanger.api, exchange: exchanger.exchange, close: () => sts.destroy() };
 }

@@ -2,8 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { checkInteger, checkRegion } from '../checks/option-checks.js';
+import { createUpstreamAgents, type UpstreamRoute } from '../upstream/upstream-agents.js';
 import { withDeadline } from './deadline.js';
-import { type ByteResponse, createHttpTransport, type HttpTransport } from './eks-auth-http.js';
+import {
+  type ByteResponse,
+  createHttpTransport,
+  DEFAULT_MAX_SOCKETS,
+  type HttpTransport,
+} from './eks-auth-http.js';
 
 /**
  * A thin stand-in for `@aws-sdk/client-eks-auth` (not available from our registry), shaped like it
@@ -48,6 +54,10 @@ export interface EksAuthClientConfig {
   readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
   /** Deadline of one HTTP request in milliseconds (connect to last byte). Default 5000. */
   readonly requestTimeoutMs?: number | undefined;
+  /** Default endpoint `https://eks-auth-fips.{region}.api.aws` (`AWS_USE_FIPS_ENDPOINT`). */
+  readonly useFipsEndpoint?: boolean | undefined;
+  /** Proxies (`HTTPS_PROXY`, `NO_PROXY`) and CA bundle of the calls. Default: direct, system roots. */
+  readonly route?: UpstreamRoute | undefined;
 }
 
 /**
@@ -87,16 +97,29 @@ export class EksAuthClient {
   /** Built on the first `send`: the signing packages are imported then, not at start-up. */
   readonly #signer: () => Promise<SignatureV4>;
   readonly #timeoutMs: number;
-  readonly #transport: HttpTransport = createHttpTransport();
+  readonly #transport: HttpTransport;
 
   constructor(config: EksAuthClientConfig) {
     checkRegion(config.region);
     const timeoutMs = checkInteger('requestTimeoutMs', config.requestTimeoutMs ?? 5000);
-    const endpoint = new URL(config.endpoint ?? `https://eks-auth.${config.region}.api.aws`);
+    const host = config.useFipsEndpoint === true ? 'eks-auth-fips' : 'eks-auth';
+    const endpoint = new URL(config.endpoint ?? `https://${host}.${config.region}.api.aws`);
     if (endpoint.protocol !== 'https:' && endpoint.protocol !== 'http:')
       throw new TypeError('"endpoint" must be an http or https URL');
     this.#endpoint = endpoint;
     this.#timeoutMs = timeoutMs;
+    if (config.route === undefined) this.#transport = createHttpTransport();
+    else {
+      const agents = createUpstreamAgents(config.route, { maxSockets: DEFAULT_MAX_SOCKETS });
+      const transport = createHttpTransport({ agentFor: (url) => agents.agentFor(url) });
+      this.#transport = {
+        post: transport.post,
+        destroy: () => {
+          transport.destroy();
+          agents.destroy();
+        },
+      };
+    }
     const region = config.region;
     const credentials = config.credentials ?? lazyNodeProviderChain();
     let signer: Promise<SignatureV4> | undefined;
@@ -105,6 +128,11 @@ export class EksAuthClient {
         ([{ SignatureV4 }, { Hash }]) =>
           new SignatureV4({ service: 'eks-auth', region, credentials, sha256: Hash.bind(null, 'sha256') }),
       ));
+  }
+
+  /** The endpoint requests go to (`endpoint`, else the regional or FIPS default). */
+  get endpoint(): URL {
+    return new URL(this.#endpoint);
   }
 
   /** Sends one request. Rejects with {@link EksAuthServiceException}, or the network/timeout error itself. */
