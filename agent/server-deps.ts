@@ -10,6 +10,7 @@ import type { CredentialCache } from './cache/credential-cache.js';
 import type { Clock } from './clock.js';
 import type { ServerConfig } from './config/parse-config.js';
 import { createExchanger } from './exchange/create-exchanger.js';
+import { createUpstreamHealth } from './exchange/upstream-health.js';
 import { createRateLimitAdmission } from './limits/rate-limit-admission.js';
 import { createRateLimiter } from './limits/rate-limiter.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -82,6 +83,8 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
     onAffected: (affected) =>
       dropCached('associations changed', (identity) => affected(identity.namespace, identity.serviceAccount)),
   });
+  // EKS Auth answers that fail every pod (cluster unknown, node credentials): readiness and a gauge.
+  const health = config.exchange === 'eks-auth' ? createUpstreamHealth(metrics.upstreamProblem) : undefined;
   const exchanger = createExchanger(config, {
     metrics,
     clock,
@@ -89,6 +92,7 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
     credentials: env.credentials,
     associations: associations?.resolver,
     route,
+    health,
   });
   const cache = createCredentialCache({
     // Cached as they are served: the secrets live only inside each response body.
@@ -131,6 +135,7 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
     readiness: [
       ...(podCheck === undefined ? [] : [() => podCheck.notReadyReason()]),
       ...(associations === undefined ? [] : [() => associations.notReadyReason()]),
+      ...(health === undefined ? [] : [() => health.notReadyReason()]),
     ],
     onClose: async () => {
       keySet.close();

@@ -13,6 +13,7 @@ import type { StsLogger } from './sts-call.js';
 import type { ChainedStsFactory } from './sts-chain.js';
 import { createStsApi } from './sts-client.js';
 import { createStsWebIdentityExchanger } from './sts-web-identity.js';
+import type { UpstreamHealth } from './upstream-health.js';
 
 /** What {@link createExchanger} builds from besides the config. */
 export interface ExchangerDeps {
@@ -29,6 +30,8 @@ export interface ExchangerDeps {
   readonly retry?: Omit<RetryOptions, 'signal'> | undefined;
   /** Proxies and CA bundle of the calls (`upstreamRoute(config.upstream)`). Default: direct. */
   readonly route?: UpstreamRoute | undefined;
+  /** Told of node-wide EKS Auth problems (readiness, `pod_identity_upstream_problem`). */
+  readonly health?: UpstreamHealth | undefined;
 }
 
 /** An exchanger plus the clean-up of the clients it holds. */
@@ -62,6 +65,7 @@ export function createExchanger(config: ServerConfig, deps: ExchangerDeps): Owne
       clock,
       retry,
       logger,
+      health: deps.health,
     });
     return { api: exchanger.api, exchange: exchanger.exchange, close: () => owned?.destroy() };
   }

@@ -68,12 +68,23 @@ export class EksAuthServiceException extends Error {
   override readonly name: string;
   readonly $fault: 'client' | 'server';
   readonly $metadata: { httpStatusCode: number; requestId?: string | undefined };
+  /**
+   * For `ResourceNotFoundException`: what EKS Auth did not find, read from its message (which is
+   * not kept): the pod's `association`, or the `cluster` (name or region wrong).
+   */
+  readonly notFound: 'association' | 'cluster' | undefined;
 
-  constructor(name: string, httpStatusCode: number, requestId: string | undefined) {
+  constructor(
+    name: string,
+    httpStatusCode: number,
+    requestId: string | undefined,
+    notFound?: 'association' | 'cluster' | undefined,
+  ) {
     super(name);
     this.name = name;
     this.$fault = httpStatusCode >= 500 ? 'server' : 'client';
     this.$metadata = { httpStatusCode, requestId };
+    this.notFound = notFound;
   }
 }
 
@@ -183,7 +194,13 @@ function parseResponse(response: ByteResponse): AssumeRoleForPodIdentityCommandO
     parsed = undefined;
   }
   if (response.statusCode < 200 || response.statusCode > 299) {
-    throw new EksAuthServiceException(errorType(response, parsed), response.statusCode, requestId);
+    const type = errorType(response, parsed);
+    throw new EksAuthServiceException(
+      type,
+      response.statusCode,
+      requestId,
+      type === 'ResourceNotFoundException' ? notFoundOf(parsed) : undefined,
+    );
   }
   if (!isObject(parsed))
     throw new EksAuthServiceException('DeserializationError', response.statusCode, requestId);
@@ -201,6 +218,16 @@ function errorType(response: ByteResponse, body: unknown): string {
   const raw = response.headers['x-amzn-errortype'] ?? (typeof fromBody === 'string' ? fromBody : undefined);
   const cleaned = raw?.split(':')[0]?.split('#').pop()?.trim();
   return cleaned !== undefined && /^[A-Za-z0-9_.]{1,100}$/.test(cleaned) ? cleaned : 'UnknownError';
+}
+
+/**
+ * What a `ResourceNotFoundException` is about, from its message: an association (the pod's
+ * service account has none; the common case, so the default) or the cluster in the URL path.
+ */
+function notFoundOf(body: unknown): 'association' | 'cluster' {
+  const raw = isObject(body) ? (body.message ?? body.Message) : undefined;
+  const message = typeof raw === 'string' ? raw : '';
+  return /association/i.test(message) || !/cluster/i.test(message) ? 'association' : 'cluster';
 }
 
 /** rest-json timestamps default to epoch seconds; accept ISO strings too. */
