@@ -29,6 +29,8 @@ export interface EksAuthAssociation {
 
 /** Options of {@link startEksAuthService}. */
 export interface EksAuthServiceOptions {
+  /** Fixed port on 127.0.0.1 (`npm run stand-ins`); default one the OS picks. */
+  readonly port?: number;
   readonly jwks: JSONWebKeySet;
   readonly issuer: string;
   /** Default `pods.eks.amazonaws.com`. */
@@ -220,7 +222,7 @@ export async function startEksAuthService(options: EksAuthServiceOptions): Promi
       });
     });
   });
-  const port = await listenOnLoopback(server);
+  const port = await listenOnLoopback(server, options.port);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
