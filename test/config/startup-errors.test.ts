@@ -135,6 +135,22 @@ describe('start-up mistakes of the built CLI', () => {
     expect(lines[1]).toContain('--region (POD_IDENTITY_AGENT_REGION, AWS_REGION) must be an AWS region name');
   });
 
+  it('refuses a webhook whose admission, probe and metrics ports clash, naming each pair', () => {
+    const { code, stderr } = cli([
+      'webhook',
+      '--tls-cert-file=/x.crt',
+      '--tls-key-file=/x.key',
+      '--role-source=annotation',
+      '--port=8443',
+      '--probe-port=8443',
+      '--metrics-port=2703',
+    ]);
+    expect(code).toBe(2);
+    expect(problemLines(stderr)).toEqual([
+      'pod-identity-agent: --port and --probe-port are both 8443: each server needs its own port (see --help)',
+    ]);
+  });
+
   it('prints init errors to stderr as plain text, not JSON', () => {
     const { code, stdout, stderr } = cli([
       'init',
