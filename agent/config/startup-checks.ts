@@ -12,8 +12,8 @@ export type ReadText = (path: string) => string;
 
 /** EKS cluster names: 1-100 characters, a letter or digit first, then letters, digits, `-` or `_`. */
 const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/;
-/** AWS region names: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`. */
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+/** AWS region names: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`, `eusc-de-east-1`. */
+const REGION = /^[a-z]{2,}(-[a-z]+)+-\d{1,2}$/;
 
 /** Problems with the listener ports: the credentials, probe and metrics servers each need their own. */
 export function portProblems(
