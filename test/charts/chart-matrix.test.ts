@@ -73,6 +73,20 @@ describe.skipIf(!needs(helmProblem(), 'the Helm chart matrix'))(
         expect(init.command === 'init' && init.bindHosts).toEqual(config.bindHosts);
       });
 
+      it('declares the credentials port unless asked not to, and the metrics port always', () => {
+        const { config } = configOf(name, 'DaemonSet', 'pod-identity-agent');
+        if (config.command !== 'server') throw new Error('not a server');
+        const agent = container(one(objects(name), 'DaemonSet'), 'pod-identity-agent');
+        const ports = Object.fromEntries(
+          (agent.ports as { name: string; containerPort: number }[]).map((p) => [p.name, p.containerPort]),
+        );
+        const declared = (values.agent as { declarePort?: boolean } | undefined)?.declarePort ?? true;
+        expect(ports).toEqual({
+          ...(declared ? { credentials: config.port } : {}),
+          metrics: config.metricsPort,
+        });
+      });
+
       it('selects its own pods whatever pod labels are added', () => {
         for (const kind of ['DaemonSet', 'Deployment']) {
           for (const workload of objects(name).filter((o) => o.kind === kind)) {

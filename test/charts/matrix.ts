@@ -47,7 +47,7 @@ export const MATRIX: Readonly<Record<string, ChartValues>> = {
   },
   'annotation roles': { ...GENERIC, agent: { roleSource: 'both', extraArgs: ['--allow-annotation-roles'] } },
   'token review pod check': { ...EKS, agent: { podCheck: 'tokenreview' } },
-  'no pod check': { ...EKS, agent: { podCheck: 'off' } },
+  'no pod check and no declared port': { ...EKS, agent: { podCheck: 'off', declarePort: false } },
   'webhook with cert-manager': { ...GENERIC, webhook: { enabled: true } },
   'webhook with a manual certificate and annotation roles': {
     ...GENERIC,
