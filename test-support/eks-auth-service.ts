@@ -51,6 +51,8 @@ export interface EksAuthServiceOptions {
   readonly lifetimeSeconds?: number;
   /** For token times and local expiry. Default: the wall clock. Signatures are always checked against the wall clock. */
   readonly clock?: Clock;
+  /** Called once each answer's last byte is handed to the OS, with the request body and the status. */
+  readonly onAnswered?: (body: Buffer, statusCode: number) => void;
 }
 
 /** Injected failure: 429, 503, or connections reset without an answer. */
@@ -211,7 +213,10 @@ export async function startEksAuthService(options: EksAuthServiceOptions): Promi
     req.on('end', () => {
       if (size > MAX_BODY)
         return sendError(res, 400, 'InvalidRequestException', 'The request body is too large.');
-      handle(req, res, Buffer.concat(chunks)).catch(() => {
+      const body = Buffer.concat(chunks);
+      const { onAnswered } = options;
+      if (onAnswered !== undefined) res.once('finish', () => onAnswered(body, res.statusCode));
+      handle(req, res, body).catch(() => {
         if (!res.headersSent) sendError(res, 500, 'InternalServerException', 'Internal error.');
       });
     });
