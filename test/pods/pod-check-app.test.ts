@@ -6,7 +6,6 @@ import type { Metrics } from '../../agent/metrics/metrics.js';
 import { createPodCheck } from '../../agent/pods/create-pod-check.js';
 import { loadKubeConfig } from '../../agent/pods/kube-config.js';
 import { POD_UID_EXTRA } from '../../agent/pods/kube-token-reviewer.js';
-import { createPodBoundVerifier } from '../../agent/pods/pod-bound-verifier.js';
 import type { PodChecker } from '../../agent/pods/pod-checker.js';
 import { type KubeApi, type KubeObject, startKubeApi } from '../../test-support/kube-api.js';
 import { FakeExchanger } from '../cache/fakes.js';
@@ -97,9 +96,9 @@ describe('the credentials route with the informer pod check, against the Kuberne
       logger,
       onPodGone: (uid) => built.drop((identity) => identity.podUid === uid),
     });
-    const verifier = createPodBoundVerifier(new FakeVerifier(), checker as PodChecker);
     agent = createApp(config, {
-      verifier,
+      verifier: new FakeVerifier(),
+      podCheck: checker as PodChecker,
       cache,
       metrics,
       logger,
