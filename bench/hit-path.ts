@@ -124,6 +124,16 @@ async function run(): Promise<Figure[]> {
         'µs',
       ),
       f(
+        '(b) of which system (kernel) time',
+        med((r) => r.b.systemUsPerRequest),
+        'µs',
+      ),
+      f(
+        '(c) of which system (kernel) time',
+        med((r) => r.c.systemUsPerRequest),
+        'µs',
+      ),
+      f(
         'CPU a/c (throughput ratio if CPU-bound)',
         med((r) => r.a.cpuUsPerRequest / r.c.cpuUsPerRequest),
         'ratio',
