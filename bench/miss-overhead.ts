@@ -5,7 +5,7 @@ import { launchAgent } from './agent-launch.js';
 import { agentArgs, createBenchCluster } from './cluster.js';
 import { httpGet, keepAliveAgent, podAddress } from './http-get.js';
 import { startInstantUpstreamProcess } from './instant-upstream-process.js';
-import { processCpuMs } from './process-cpu.js';
+import { mainThreadCpuMs, processCpuMs } from './process-cpu.js';
 import { atMost, exactly, type Figure, figure, type Scenario } from './report.js';
 import { percentile } from './stats.js';
 
@@ -47,6 +47,7 @@ async function run(): Promise<Figure[]> {
     const floors: number[] = [];
     let failures = 0;
     let cpuBefore = Number.NaN;
+    let mainBefore = Number.NaN;
     const timed = async (url: string, token: string, i: number) => {
       const started = process.hrtime.bigint();
       const response = await httpGet(url, { authorization: token }, http, podAddress(i));
@@ -54,7 +55,10 @@ async function run(): Promise<Figure[]> {
       return { ms: Number(process.hrtime.bigint() - started) / 1e6, body: response.body };
     };
     for (const [i, token] of tokens.entries()) {
-      if (i === WARMUP_PODS) cpuBefore = processCpuMs(agent.child.pid);
+      if (i === WARMUP_PODS) {
+        cpuBefore = processCpuMs(agent.child.pid);
+        mainBefore = mainThreadCpuMs(agent.child.pid);
+      }
       const floorFirst = i % 2 === 0;
       if (floor !== undefined && floorFirst) floors.push((await timed(floor.url, token, i)).ms);
       const answer = await timed(agent.url, token, i);
@@ -68,6 +72,7 @@ async function run(): Promise<Figure[]> {
       }
     }
     const agentCpuMs = processCpuMs(agent.child.pid) - cpuBefore;
+    const mainCpuMs = mainThreadCpuMs(agent.child.pid) - mainBefore;
     const handleMs = await upstream.handleMs();
     // Exactly one upstream call per request (a retry or a cache hit would shift the pairing below).
     if (handleMs.length !== tokens.length) failures += Math.abs(handleMs.length - tokens.length);
@@ -84,6 +89,7 @@ async function run(): Promise<Figure[]> {
       figure(NAME, 'client total p50', percentile(totals, 50), 'ms'),
       figure(NAME, 'stand-in time p50 (subtracted)', percentile(handleMs.slice(WARMUP_PODS), 50), 'ms'),
       figure(NAME, 'agent CPU per miss (all threads)', agentCpuMs / PODS, 'ms', atMost(1, ' ms')),
+      figure(NAME, 'agent CPU per miss, main thread only', mainCpuMs / PODS, 'ms'),
       figure(NAME, 'requests not 200, or upstream calls not one per request', failures, 'count', exactly(0)),
     ];
   } finally {
