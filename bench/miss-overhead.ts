@@ -48,6 +48,7 @@ async function run(): Promise<Figure[]> {
     let failures = 0;
     let cpuBefore = Number.NaN;
     let mainBefore = Number.NaN;
+    let floorCpuBefore = Number.NaN;
     const timed = async (url: string, token: string, i: number) => {
       const started = process.hrtime.bigint();
       const response = await httpGet(url, { authorization: token }, http, podAddress(i));
@@ -58,6 +59,7 @@ async function run(): Promise<Figure[]> {
       if (i === WARMUP_PODS) {
         cpuBefore = processCpuMs(agent.child.pid);
         mainBefore = mainThreadCpuMs(agent.child.pid);
+        floorCpuBefore = processCpuMs(floor?.child.pid);
       }
       const floorFirst = i % 2 === 0;
       if (floor !== undefined && floorFirst) floors.push((await timed(floor.url, token, i)).ms);
@@ -73,6 +75,7 @@ async function run(): Promise<Figure[]> {
     }
     const agentCpuMs = processCpuMs(agent.child.pid) - cpuBefore;
     const mainCpuMs = mainThreadCpuMs(agent.child.pid) - mainBefore;
+    const floorCpuMs = processCpuMs(floor?.child.pid) - floorCpuBefore;
     const handleMs = await upstream.handleMs();
     // Exactly one upstream call per request (a retry or a cache hit would shift the pairing below).
     if (handleMs.length !== tokens.length) failures += Math.abs(handleMs.length - tokens.length);
@@ -90,6 +93,8 @@ async function run(): Promise<Figure[]> {
       figure(NAME, 'stand-in time p50 (subtracted)', percentile(handleMs.slice(WARMUP_PODS), 50), 'ms'),
       figure(NAME, 'agent CPU per miss (all threads)', agentCpuMs / PODS, 'ms', atMost(1, ' ms')),
       figure(NAME, 'agent CPU per miss, main thread only', mainCpuMs / PODS, 'ms'),
+      // What a new connection and one answer cost a server that does nothing else: part of every miss.
+      figure(NAME, 'floor server CPU per request (new connection, all threads)', floorCpuMs / PODS, 'ms'),
       figure(NAME, 'requests not 200, or upstream calls not one per request', failures, 'count', exactly(0)),
     ];
   } finally {
