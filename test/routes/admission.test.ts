@@ -66,6 +66,13 @@ describe('createAdmission', () => {
     expect(checker.asked).toHaveLength(1);
   });
 
+  it('never asks the pod check about a token that failed verification', async () => {
+    const checker = new SetPodChecker();
+    const { admission } = build(checker);
+    await expect(admission(get('forged'), reply)).rejects.toMatchObject({ code: 'InvalidToken' });
+    expect(checker.asked).toHaveLength(0);
+  });
+
   it('refuses a memoized token of a pod now gone, synchronously', async () => {
     const checker = new SetPodChecker();
     const { admission } = build(checker);
