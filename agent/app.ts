@@ -54,7 +54,8 @@ function noSchemaCompiler(): never {
   throw new Error('the agent builds no JSON schema validators or serializers: add none to its routes');
 }
 
-function createFastify(logger: Logger): FastifyInstance {
+/** A fastify instance as the agent builds each of its three apps (also the hit-path benchmark's shell). */
+export function createFastify(logger: Logger): FastifyInstance {
   return Fastify({
     loggerInstance: logger,
     // Our own lines only: one audit line per issuance, errors from the root handler.

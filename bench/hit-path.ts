@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { launchAgent } from './agent-launch.js';
+import { AGENT_NODE_FLAGS, launchAgent } from './agent-launch.js';
 import { agentArgs, createBenchCluster } from './cluster.js';
 import { httpGet } from './http-get.js';
 import { startInstantUpstream } from './instant-upstream.js';
@@ -14,11 +14,13 @@ const NAME = 'hit-path';
 
 /** Forks the fixed-body server of `kind` and resolves with it and its URL. */
 async function startFixed(
-  kind: 'raw' | 'fastify',
+  kind: 'raw' | 'fastify' | 'shell',
   bodyFile: string,
 ): Promise<{ child: ChildProcess; url: string }> {
   const child = fork(new URL('./fixed-body-server.js', import.meta.url), [kind, bodyFile], {
-    stdio: 'inherit',
+    // The shell runs with the agent's own Node flags: it is the agent's process without its route.
+    ...(kind === 'shell' ? { execArgv: [...AGENT_NODE_FLAGS] } : {}),
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m) => resolve((m as { port: number }).port));
@@ -51,14 +53,16 @@ async function run(): Promise<Figure[]> {
     await writeFile(bodyFile, first.body);
     const raw = await startFixed('raw', bodyFile);
     const bare = await startFixed('fastify', bodyFile);
-    children.push(raw.child, bare.child);
+    const shell = await startFixed('shell', bodyFile);
+    children.push(raw.child, bare.child, shell.child);
     const headers = { authorization: token };
-    const rounds: { a: LoadResult; b: LoadResult; c: LoadResult }[] = [];
+    const rounds: { a: LoadResult; b: LoadResult; s: LoadResult; c: LoadResult }[] = [];
     for (let i = 0; i < settings.rounds; i++) {
       const a = await measure(raw.url, headers, settings, undefined, raw.child.pid);
       const b = await measure(bare.url, headers, settings, undefined, bare.child.pid);
+      const s = await measure(shell.url, headers, settings, undefined, shell.child.pid);
       const c = await measure(agent.url, headers, settings, undefined, agent.child.pid);
-      rounds.push({ a, b, c });
+      rounds.push({ a, b, s, c });
     }
     const med = (pick: (r: (typeof rounds)[number]) => number) => median(rounds.map(pick));
     const agentMax = med((r) => r.c.requestsPerSecond);
@@ -121,6 +125,16 @@ async function run(): Promise<Figure[]> {
       f(
         '(c) agent CPU per request',
         med((r) => r.c.cpuUsPerRequest),
+        'µs',
+      ),
+      f(
+        "(s) bare route on the agent's fastify, listeners and Node flags",
+        med((r) => r.s.requestsPerSecond),
+        'req/s',
+      ),
+      f(
+        '(s) server CPU per request',
+        med((r) => r.s.cpuUsPerRequest),
         'µs',
       ),
       f(
