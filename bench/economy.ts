@@ -46,7 +46,7 @@ const ours: ModelFactory = (time, exchange) => {
   };
 };
 
-/** The reference agent's algorithm (reference.md). */
+/** The reference agent's documented algorithm (bench/reference-cache.ts). */
 const reference: ModelFactory = (time, exchange) => {
   const cache = createReferenceCache(time, (raw) => exchange(raw as Parameters<typeof exchange>[0]));
   return { request: (token) => cache.get(token), close: () => cache.close() };

@@ -25,7 +25,7 @@ export interface AdmissionDeps {
   readonly verifier: TokenVerifier;
   /** Checks on the request's source before any token work (the per-address rate limit); throws `AgentError`. */
   readonly admit?: ((request: FastifyRequest) => void) | undefined;
-  /** The live-pod check (security.md threat 4), when `--pod-check` is on. */
+  /** The live-pod check (docs/security.md, threat 4), when `--pod-check` is on. */
   readonly podCheck?: PodChecker | undefined;
 }
 
@@ -51,7 +51,7 @@ export function createAdmission(deps: AdmissionDeps): Admission {
 
   const checkRequest = (request: FastifyRequest, reply: FastifyReply): void => {
     if (!isAllowedHost(request.headers.host)) throw new AgentError('InvalidHost');
-    // An absolute-form target names its own authority, which a proxy would trust over Host (threat 5).
+    // An absolute-form target names its own authority, which a proxy would trust over Host (docs/security.md, threat 5).
     const authority = ABSOLUTE_FORM.exec(request.raw.url ?? '')?.[1];
     if (authority !== undefined && !isAllowedHost(authority)) throw new AgentError('InvalidHost');
     // Node keeps the first of repeated Host/Authorization headers; another hop may keep the last.
@@ -61,7 +61,7 @@ export function createAdmission(deps: AdmissionDeps): Admission {
     const length = request.headers['content-length'];
     const hasBody =
       request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-    // A refused body is not read: close the connection rather than trust what follows it (threat 7).
+    // A refused body is not read: close the connection rather than trust what follows it (docs/security.md, threat 7).
     if (hasBody) reply.header('connection', 'close');
     if (request.headers['transfer-encoding'] !== undefined) throw new AgentError('InvalidRequest');
     if (hasBody) throw new AgentError('PayloadTooLarge');
