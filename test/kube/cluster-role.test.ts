@@ -27,9 +27,10 @@ type Rule = any;
 /** One line of text per failure the watched part logged. */
 type Lines = string[];
 
+// Only failures count: other tests' ServiceAccounts in the shared cluster may carry annotations the
+// watch warns about ("ignoring eks.amazonaws.com/role-arn"), which say nothing about RBAC.
 const logger = (lines: Lines) => ({
   info: () => {},
-  // Only failures: other tests on the shared control plane may leave annotations the watch warns about.
   warn: (obj: { err?: unknown }, msg: string) => {
     if (obj.err !== undefined) lines.push(`${msg}: ${String(obj.err)}`);
   },
