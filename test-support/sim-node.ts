@@ -35,8 +35,11 @@ export interface SimNodeOptions {
   readonly pods: readonly string[];
   /** IAM roles and buckets in moto (IAM enforced after set-up). */
   readonly moto: MotoSetupSpec;
-  /** Pod identity associations in namespace `default`: service account → role name. */
-  readonly associations: Readonly<Record<string, string>>;
+  /**
+   * Pod identity associations in namespace `default`: service account → role name, or role name and
+   * a credential lifetime in seconds for that association (may be under 15 min, at least 30 s).
+   */
+  readonly associations: Readonly<Record<string, string | { role: string; lifetimeSeconds: number }>>;
   /** Turn IPv6 off in the node (sysctl `net.ipv6.conf.all.disable_ipv6=1`) before anything is wired. Default false. */
   readonly ipv6Disabled?: boolean;
   /** Extra agent flags. */
@@ -100,10 +103,17 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
     const setup = await setupMoto(moto.endpoint, options.moto);
     const keys = await createClusterKeys({ alg: 'RS256', kid: `${nodeName}-key` });
     const jwksFile = await keys.writeJwksFile(mkdtempSync(join(tmpdir(), 'sim-node-jwks-')));
-    const associations = Object.entries(options.associations).map(([serviceAccount, role]) => {
+    const associations = Object.entries(options.associations).map(([serviceAccount, spec]) => {
+      const { role, lifetimeSeconds } =
+        typeof spec === 'string' ? { role: spec, lifetimeSeconds: undefined } : spec;
       const roleArn = setup.roles[role];
       if (roleArn === undefined) throw new TypeError(`association ${serviceAccount}: no role ${role}`);
-      return { namespace: 'default', serviceAccount, roleArn };
+      return {
+        namespace: 'default',
+        serviceAccount,
+        roleArn,
+        ...(lifetimeSeconds ? { lifetimeSeconds } : {}),
+      };
     });
     const eksAuth = await startEksAuthService({
       jwks: keys.jwks,
