@@ -5,9 +5,10 @@
  * EKS Auth stand-in run in the test process and are bridged into the node: EKS Auth on the node's
  * loopback, moto's S3 on every node address (pods reach it through their gateway).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { JSONWebKeySet } from 'jose';
 import { type AgentProcess, startAgent } from './agent-process.js';
 import { type ClusterKeys, createClusterKeys } from './cluster-keys.js';
 import { type EksAuthService, startEksAuthService } from './eks-auth-service.js';
@@ -44,6 +45,19 @@ export interface SimNodeOptions {
   readonly ipv6Disabled?: boolean;
   /** Extra agent flags. */
   readonly agentArgs?: readonly string[];
+  /** A real cluster that issues the pods' tokens. Default: the node's own simulated kubelet key. */
+  readonly cluster?: SimNodeCluster;
+}
+
+/** A real cluster (see test-support/control-plane.ts) whose TokenRequest API gives the pods' tokens. */
+export interface SimNodeCluster {
+  readonly issuer: string;
+  /** Its service-account public keys (`/openid/v1/jwks`). */
+  readonly jwks: JSONWebKeySet;
+  /** Its Node object for this node; the agent runs with it as `--node-name`. */
+  readonly nodeName: string;
+  /** The projected token of pod `podName` (created on the node the first time) of `serviceAccount` in `default`. */
+  podToken(serviceAccount: string, podName: string): Promise<string>;
 }
 
 /** A running simulated node. */
@@ -60,7 +74,11 @@ export interface SimNode {
   readonly agent: AgentProcess;
   /** `init`'s log lines. */
   readonly initLines: readonly string[];
-  /** Mints pod `podName`'s projected token for `serviceAccount` in `default`; `nowMs` sets its issue time. */
+  /**
+   * Pod `podName`'s projected token for `serviceAccount` in `default`: from the real cluster when
+   * there is one, else minted by the simulated kubelet. `nowMs` sets the issue time; it always mints
+   * with the simulated kubelet's key, which the node also trusts (the API cannot issue past tokens).
+   */
   token(serviceAccount: string, podName: string, nowMs?: number): Promise<string>;
   /** Stops the agent (SIGTERM) and starts it again with the same flags. */
   restartAgent(): Promise<AgentProcess>;
@@ -75,7 +93,8 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
   if (options.pods.length === 0) throw new TypeError('"pods" must name at least one pod');
   const base = `${NAMESPACE_PREFIX}${process.pid}-${++nodes}`;
   const ns = `${base}-node`;
-  const nodeName = `sim-node-${nodes}`;
+  const nodeName = options.cluster?.nodeName ?? `sim-node-${nodes}`;
+  const issuer = options.cluster?.issuer ?? STORY_ISSUER;
   const v6 = options.ipv6Disabled !== true;
   const cleanups: (() => Promise<unknown>)[] = [];
   const undo = async () => {
@@ -102,7 +121,9 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
     cleanups.push(() => moto.stop());
     const setup = await setupMoto(moto.endpoint, options.moto);
     const keys = await createClusterKeys({ alg: 'RS256', kid: `${nodeName}-key` });
-    const jwksFile = await keys.writeJwksFile(mkdtempSync(join(tmpdir(), 'sim-node-jwks-')));
+    const jwks: JSONWebKeySet = { keys: [...(options.cluster?.jwks.keys ?? []), ...keys.jwks.keys] };
+    const jwksFile = join(mkdtempSync(join(tmpdir(), 'sim-node-jwks-')), 'jwks.json');
+    writeFileSync(jwksFile, JSON.stringify(jwks));
     const associations = Object.entries(options.associations).map(([serviceAccount, spec]) => {
       const { role, lifetimeSeconds } =
         typeof spec === 'string' ? { role: spec, lifetimeSeconds: undefined } : spec;
@@ -116,8 +137,8 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
       };
     });
     const eksAuth = await startEksAuthService({
-      jwks: keys.jwks,
-      issuer: STORY_ISSUER,
+      jwks,
+      issuer,
       clusterName: STORY_CLUSTER,
       associations,
       stsEndpoint: moto.endpoint,
@@ -149,7 +170,9 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
     const start = () =>
       startAgent({
         args: [
-          ...storyAgentArgs(`http://127.0.0.1:${IN_NODE.eksAuth}`, jwksFile),
+          ...storyAgentArgs(`http://127.0.0.1:${IN_NODE.eksAuth}`, jwksFile).map((arg) =>
+            arg === STORY_ISSUER ? issuer : arg,
+          ),
           '--node-name',
           nodeName,
           ...(options.agentArgs ?? []),
@@ -184,15 +207,17 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
         return agent;
       },
       token: (serviceAccount, podName, nowMs) =>
-        keys.mintToken({
-          issuer: STORY_ISSUER,
-          audience: AUDIENCE,
-          namespace: 'default',
-          serviceAccount,
-          podName,
-          nodeName,
-          ...(nowMs === undefined ? {} : { now: nowMs }),
-        }),
+        options.cluster !== undefined && nowMs === undefined
+          ? options.cluster.podToken(serviceAccount, podName)
+          : keys.mintToken({
+              issuer,
+              audience: AUDIENCE,
+              namespace: 'default',
+              serviceAccount,
+              podName,
+              nodeName,
+              ...(nowMs === undefined ? {} : { now: nowMs }),
+            }),
       async restartAgent() {
         await agent.stop();
         agent = await start();

@@ -3,13 +3,17 @@
  * the simulated node at the exact URIs EKS injects, over IPv4 and IPv6: each writes `my-file` to the
  * bucket its role allows and is refused on the other bucket (IAM enforced by moto).
  */
+import { readFileSync } from 'node:fs';
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { controlPlaneProblem } from '../../test-support/control-plane/binaries.js';
 import { isMotoAvailable } from '../../test-support/moto.js';
 import { needs } from '../../test-support/needs.js';
 import { namespaceProblem } from '../../test-support/netns.js';
 import { writeTokenFile } from '../../test-support/pod-clients.js';
 import { runSdk, SDKS, type Sdk, sdkCommand, sdkEnv, sdkProblem } from '../../test-support/sdk-clients.js';
-import { type SimNode, startSimNode } from '../../test-support/sim-node.js';
+import { type SimNode, type SimNodeCluster, startSimNode } from '../../test-support/sim-node.js';
+import { realClusterForSimNode } from '../../test-support/sim-node-cluster.js';
 import type { Family, SimPod } from '../../test-support/sim-pod.js';
 
 const nodeProblem =
@@ -22,10 +26,14 @@ describe.skipIf(sdks.length === 0)('every SDK in a pod of a simulated node', { t
   let pod: SimPod;
   let token: string;
 
+  let cluster: SimNodeCluster | undefined;
+
   beforeAll(async () => {
+    cluster = await realClusterForSimNode('the SDK clients');
     // Compiled clients come from the cache; a cold build outside CI takes minutes.
     await Promise.all(sdks.map((sdk) => sdkCommand(sdk)));
     node = await startSimNode({
+      cluster,
       pods: ['app'],
       moto: {
         roles: [{ name: 'S3AccessRole', buckets: ['my-bucket'] }],
@@ -70,6 +78,13 @@ describe.skipIf(sdks.length === 0)('every SDK in a pod of a simulated node', { t
       for (const run of runs) expect(run.results[0]?.ok, run.stdout).toBe(true);
     },
   );
+
+  it.skipIf(controlPlaneProblem() !== undefined)('gives the pod a token from the TokenRequest API', () => {
+    const claims = decodeJwt(readFileSync(token, 'utf8'));
+    expect(claims.iss).toBe(cluster?.issuer);
+    expect(claims.iss).toMatch(/^https:\/\/127\.0\.0\.1:/);
+    expect(claims['kubernetes.io']).toMatchObject({ node: { name: cluster?.nodeName } });
+  });
 
   it.concurrent.each(sdks)('%s calls STS GetCallerIdentity as the associated role', async (sdk) => {
     const run = await runSdk(sdk, env(sdk, 4), ['sts']);

@@ -15,6 +15,7 @@ import { namespaceProblem } from '../../test-support/netns.js';
 import { PROJECT_ROOT, writeTokenFile } from '../../test-support/pod-clients.js';
 import { runSdk, SDKS, type Sdk, sdkCommand, sdkEnv, sdkProblem } from '../../test-support/sdk-clients.js';
 import { type SimNode, startSimNode } from '../../test-support/sim-node.js';
+import { realClusterForSimNode } from '../../test-support/sim-node-cluster.js';
 import type { SimPod } from '../../test-support/sim-pod.js';
 import { STORY_ISSUER } from '../../test-support/story.js';
 
@@ -39,6 +40,7 @@ describe.skipIf(sdks.length === 0)('errors as each SDK shows them', { timeout: 1
   beforeAll(async () => {
     await Promise.all(sdks.map((sdk) => sdkCommand(sdk)));
     node = await startSimNode({
+      cluster: await realClusterForSimNode('the SDK error tests'),
       pods: ['app'],
       moto: { roles: [{ name: 'S3AccessRole', buckets: ['my-bucket'] }], buckets: ['my-bucket'] },
       associations: { 'my-sa': 'S3AccessRole' },
@@ -74,7 +76,7 @@ describe.skipIf(sdks.length === 0)('errors as each SDK shows them', { timeout: 1
       case 'ExpiredToken':
         return writeTokenFile(await node.token('my-sa', 'app-expired', Date.now() - 2 * 86_400_000));
       default:
-        return writeTokenFile(await node.token('my-sa', `app-${which}`));
+        return writeTokenFile(await node.token('my-sa', `app-${which.toLowerCase()}`));
     }
   }
 

@@ -18,6 +18,7 @@ import { writeTokenFile } from '../../test-support/pod-clients.js';
 import { SDKS, type Sdk, sdkCommand, sdkEnv, sdkProblem } from '../../test-support/sdk-clients.js';
 import { type SdkLoop, startSdkLoop } from '../../test-support/sdk-loop.js';
 import { type SimNode, startSimNode } from '../../test-support/sim-node.js';
+import { realClusterForSimNode } from '../../test-support/sim-node-cluster.js';
 import type { SimPod } from '../../test-support/sim-pod.js';
 
 const nodeProblem =
@@ -44,6 +45,7 @@ describe.skipIf(sdks.length === 0)('natural refresh in every SDK', { timeout: 24
   beforeAll(async () => {
     await Promise.all(sdks.map((sdk) => sdkCommand(sdk)));
     node = await startSimNode({
+      cluster: await realClusterForSimNode('the SDK refresh tests'),
       pods: sdks.map((sdk) => `app-${sdk}`),
       moto: { roles: [{ name: 'S3AccessRole', buckets: ['my-bucket'] }], buckets: ['my-bucket'] },
       associations: Object.fromEntries(
