@@ -11,6 +11,9 @@ import { join } from 'node:path';
 import type { JSONWebKeySet } from 'jose';
 import { type AgentProcess, startAgent } from './agent-process.js';
 import { type ClusterKeys, createClusterKeys } from './cluster-keys.js';
+import { uniqueName } from './control-plane/admin-client.js';
+import { createPodWithToken, type PodWithToken } from './control-plane/pod-token.js';
+import type { ControlPlane } from './control-plane.js';
 import { type EksAuthService, startEksAuthService } from './eks-auth-service.js';
 import {
   type MotoServer,
@@ -37,7 +40,7 @@ export interface SimNodeOptions {
   /** IAM roles and buckets in moto (IAM enforced after set-up). */
   readonly moto: MotoSetupSpec;
   /**
-   * Pod identity associations in namespace `default`: service account → role name, or role name and
+   * Pod identity associations in the pods' namespace: service account → role name, or role name and
    * a credential lifetime in seconds for that association (may be under 15 min, at least 30 s).
    */
   readonly associations: Readonly<Record<string, string | { role: string; lifetimeSeconds: number }>>;
@@ -45,19 +48,12 @@ export interface SimNodeOptions {
   readonly ipv6Disabled?: boolean;
   /** Extra agent flags. */
   readonly agentArgs?: readonly string[];
-  /** A real cluster that issues the pods' tokens. Default: the node's own simulated kubelet key. */
-  readonly cluster?: SimNodeCluster;
-}
-
-/** A real cluster (see test-support/control-plane.ts) whose TokenRequest API gives the pods' tokens. */
-export interface SimNodeCluster {
-  readonly issuer: string;
-  /** Its service-account public keys (`/openid/v1/jwks`). */
-  readonly jwks: JSONWebKeySet;
-  /** Its Node object for this node; the agent runs with it as `--node-name`. */
-  readonly nodeName: string;
-  /** The projected token of pod `podName` (created on the node the first time) of `serviceAccount` in `default`. */
-  podToken(serviceAccount: string, podName: string): Promise<string>;
+  /**
+   * A real control plane (test-support/control-plane.ts): the node, a namespace and the pods exist
+   * there, tokens come from its TokenRequest API and the agent verifies them with its keys. Default:
+   * a signing key of the node's own, tokens minted locally in namespace `default`.
+   */
+  readonly cluster?: ControlPlane;
 }
 
 /** A running simulated node. */
@@ -65,6 +61,8 @@ export interface SimNode {
   /** The node's namespace. */
   readonly ns: string;
   readonly nodeName: string;
+  /** The Kubernetes namespace of the pods and associations (`default` without a cluster). */
+  readonly namespace: string;
   readonly pods: readonly SimPod[];
   readonly moto: MotoServer;
   readonly setup: MotoSetup;
@@ -75,9 +73,9 @@ export interface SimNode {
   /** `init`'s log lines. */
   readonly initLines: readonly string[];
   /**
-   * Pod `podName`'s projected token for `serviceAccount` in `default`: from the real cluster when
-   * there is one, else minted by the simulated kubelet. `nowMs` sets the issue time; it always mints
-   * with the simulated kubelet's key, which the node also trusts (the API cannot issue past tokens).
+   * Pod `podName`'s projected token for `serviceAccount` in `namespace`: from the cluster's
+   * TokenRequest API when there is one. With `nowMs` (its issue time) it is minted with the node's
+   * own key, which the agent and EKS Auth trust next to the cluster's.
    */
   token(serviceAccount: string, podName: string, nowMs?: number): Promise<string>;
   /** Stops the agent (SIGTERM) and starts it again with the same flags. */
@@ -93,8 +91,8 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
   if (options.pods.length === 0) throw new TypeError('"pods" must name at least one pod');
   const base = `${NAMESPACE_PREFIX}${process.pid}-${++nodes}`;
   const ns = `${base}-node`;
-  const nodeName = options.cluster?.nodeName ?? `sim-node-${nodes}`;
-  const issuer = options.cluster?.issuer ?? STORY_ISSUER;
+  const cluster = options.cluster;
+  const nodeName = cluster === undefined ? `sim-node-${nodes}` : uniqueName('sim-node');
   const v6 = options.ipv6Disabled !== true;
   const cleanups: (() => Promise<unknown>)[] = [];
   const undo = async () => {
@@ -121,20 +119,43 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
     cleanups.push(() => moto.stop());
     const setup = await setupMoto(moto.endpoint, options.moto);
     const keys = await createClusterKeys({ alg: 'RS256', kid: `${nodeName}-key` });
-    const jwks: JSONWebKeySet = { keys: [...(options.cluster?.jwks.keys ?? []), ...keys.jwks.keys] };
-    const jwksFile = join(mkdtempSync(join(tmpdir(), 'sim-node-jwks-')), 'jwks.json');
+    const jwksDir = mkdtempSync(join(tmpdir(), 'sim-node-jwks-'));
+    // With a cluster, its keys and the node's own: tokens with a chosen issue time are minted locally.
+    const jwks: JSONWebKeySet =
+      cluster === undefined
+        ? keys.jwks
+        : {
+            keys: [
+              ...((await cluster.admin.call('GET', '/openid/v1/jwks')) as unknown as JSONWebKeySet).keys,
+              ...keys.jwks.keys,
+            ],
+          };
+    const issuer = cluster?.issuer ?? STORY_ISSUER;
+    // The agent in the node cannot reach the apiserver on the host's loopback: it gets the keys as a file.
+    const jwksFile = join(jwksDir, 'jwks.json');
     writeFileSync(jwksFile, JSON.stringify(jwks));
+    const namespace = cluster === undefined ? 'default' : await cluster.admin.createNamespace();
+    if (cluster !== undefined) await cluster.admin.createNode(nodeName);
+    const realPods = new Map<string, Promise<PodWithToken>>();
+    const accounts = new Map<string, Promise<unknown>>();
+    const realToken = async (serviceAccount: string, podName: string): Promise<string> => {
+      const known = realPods.get(podName);
+      if (known !== undefined) return (await known).newToken();
+      // Concurrent first pods of one account would each try to create it: create it once, first.
+      const admin = (cluster as ControlPlane).admin;
+      if (!accounts.has(serviceAccount))
+        accounts.set(serviceAccount, admin.createServiceAccount(namespace, serviceAccount));
+      await accounts.get(serviceAccount);
+      const created = createPodWithToken(admin, { namespace, nodeName, serviceAccount, podName });
+      realPods.set(podName, created);
+      return (await created).token;
+    };
     const associations = Object.entries(options.associations).map(([serviceAccount, spec]) => {
       const { role, lifetimeSeconds } =
         typeof spec === 'string' ? { role: spec, lifetimeSeconds: undefined } : spec;
       const roleArn = setup.roles[role];
       if (roleArn === undefined) throw new TypeError(`association ${serviceAccount}: no role ${role}`);
-      return {
-        namespace: 'default',
-        serviceAccount,
-        roleArn,
-        ...(lifetimeSeconds ? { lifetimeSeconds } : {}),
-      };
+      return { namespace, serviceAccount, roleArn, ...(lifetimeSeconds ? { lifetimeSeconds } : {}) };
     });
     const eksAuth = await startEksAuthService({
       jwks,
@@ -170,8 +191,8 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
     const start = () =>
       startAgent({
         args: [
-          ...storyAgentArgs(`http://127.0.0.1:${IN_NODE.eksAuth}`, jwksFile).map((arg) =>
-            arg === STORY_ISSUER ? issuer : arg,
+          ...storyAgentArgs(`http://127.0.0.1:${IN_NODE.eksAuth}`, jwksFile).map((a) =>
+            a === STORY_ISSUER ? issuer : a,
           ),
           '--node-name',
           nodeName,
@@ -191,12 +212,23 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
         metricsBase: `http://127.0.0.1:${metrics.localPort}`,
         readyTimeoutMs: 30_000,
       });
+    const mintLocally = (serviceAccount: string, podName: string, nowMs?: number) =>
+      keys.mintToken({
+        issuer,
+        audience: AUDIENCE,
+        namespace,
+        serviceAccount,
+        podName,
+        nodeName,
+        ...(nowMs === undefined ? {} : { now: nowMs }),
+      });
     let agent = await start();
     cleanups.push(() => agent.stop());
 
     return {
       ns,
       nodeName,
+      namespace,
       pods,
       moto,
       setup,
@@ -206,18 +238,12 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
       get agent() {
         return agent;
       },
-      token: (serviceAccount, podName, nowMs) =>
-        options.cluster !== undefined && nowMs === undefined
-          ? options.cluster.podToken(serviceAccount, podName)
-          : keys.mintToken({
-              issuer,
-              audience: AUDIENCE,
-              namespace: 'default',
-              serviceAccount,
-              podName,
-              nodeName,
-              ...(nowMs === undefined ? {} : { now: nowMs }),
-            }),
+      token: (serviceAccount, podName, nowMs) => {
+        if (cluster === undefined) return mintLocally(serviceAccount, podName, nowMs);
+        // A real API server issues tokens now: one with another issue time is minted with the node's key.
+        if (nowMs !== undefined) return mintLocally(serviceAccount, podName, nowMs);
+        return realToken(serviceAccount, podName);
+      },
       async restartAgent() {
         await agent.stop();
         agent = await start();

@@ -7,12 +7,13 @@ import { readFileSync } from 'node:fs';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlPlaneProblem } from '../../test-support/control-plane/binaries.js';
+import type { ControlPlane } from '../../test-support/control-plane.js';
 import { isMotoAvailable } from '../../test-support/moto.js';
 import { needs } from '../../test-support/needs.js';
 import { namespaceProblem } from '../../test-support/netns.js';
 import { writeTokenFile } from '../../test-support/pod-clients.js';
 import { runSdk, SDKS, type Sdk, sdkCommand, sdkEnv, sdkProblem } from '../../test-support/sdk-clients.js';
-import { type SimNode, type SimNodeCluster, startSimNode } from '../../test-support/sim-node.js';
+import { type SimNode, startSimNode } from '../../test-support/sim-node.js';
 import { realClusterForSimNode } from '../../test-support/sim-node-cluster.js';
 import type { Family, SimPod } from '../../test-support/sim-pod.js';
 
@@ -26,7 +27,7 @@ describe.skipIf(sdks.length === 0)('every SDK in a pod of a simulated node', { t
   let pod: SimPod;
   let token: string;
 
-  let cluster: SimNodeCluster | undefined;
+  let cluster: ControlPlane | undefined;
 
   beforeAll(async () => {
     cluster = await realClusterForSimNode('the SDK clients');
@@ -83,7 +84,10 @@ describe.skipIf(sdks.length === 0)('every SDK in a pod of a simulated node', { t
     const claims = decodeJwt(readFileSync(token, 'utf8'));
     expect(claims.iss).toBe(cluster?.issuer);
     expect(claims.iss).toMatch(/^https:\/\/127\.0\.0\.1:/);
-    expect(claims['kubernetes.io']).toMatchObject({ node: { name: cluster?.nodeName } });
+    expect(claims['kubernetes.io']).toMatchObject({
+      namespace: node.namespace,
+      node: { name: node.nodeName },
+    });
   });
 
   it.concurrent.each(sdks)('%s calls STS GetCallerIdentity as the associated role', async (sdk) => {
