@@ -77,11 +77,16 @@ describe.skipIf(sdks.length === 0)('natural refresh in every SDK', { timeout: 24
       return change > 0 && results.length >= change + 2;
     }, 180_000);
     await loop.stop();
-    expect(loop.results.filter((r) => !r.ok)).toEqual([]);
+    // Shown with any failure below: each call's key (last 4 characters) or ERR.
+    const seen = loop.results.map((r) => (r.ok ? r.accessKeyId?.slice(-4) : `ERR ${r.error}`)).join(' ');
+    expect(
+      loop.results.filter((r) => !r.ok),
+      seen,
+    ).toEqual([]);
     if (CACHING.includes(sdk)) {
       // The first key served several calls: the SDK cached it until its own window.
       const first = loop.results.filter((r) => r.accessKeyId === keys(loop)[0]);
-      expect(first.length).toBeGreaterThanOrEqual(3);
+      expect(first.length, seen).toBeGreaterThanOrEqual(3);
     }
     // The agent calls upstream for a pod only when that pod fetches: once on a miss, and once to
     // refresh ahead what it just served (with lifetimes this short the refreshed entry can age past
@@ -90,9 +95,9 @@ describe.skipIf(sdks.length === 0)('natural refresh in every SDK', { timeout: 24
       .filter((i) => i.serviceAccount === `sa-${sdk}`)
       .map((i) => i.accessKeyId);
     const used = keys(loop);
-    expect(issued).toEqual(expect.arrayContaining(used));
+    expect(issued, seen).toEqual(expect.arrayContaining(used));
     const fetchesPerKey = sdk === 'cli' ? 4 : 2;
-    expect(issued.length).toBeLessThanOrEqual(fetchesPerKey * used.length + 2);
+    expect(issued.length, seen).toBeLessThanOrEqual(fetchesPerKey * used.length + 2);
     const change = loop.results.findIndex((r) => r.accessKeyId !== loop.results[0]?.accessKeyId);
     process.stdout.write(
       `refresh ${sdk}: ${loop.results.length} calls, ${used.length} keys, ${issued.length} upstream, ` +
