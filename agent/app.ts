@@ -6,7 +6,10 @@ import type { ServerConfig } from './config/parse-config.js';
 import { createAuditLog } from './log/audit-log.js';
 import type { Metrics } from './metrics/metrics.js';
 import { registerMetricsRoute } from './metrics/metrics-routes.js';
+import { createRequestMetrics } from './metrics/request-metrics.js';
+import type { PodChecker } from './pods/pod-checker.js';
 import { type ReadinessCheck, registerProbeRoutes } from './probes/probe-routes.js';
+import { type AdmissionDeps, createAdmission } from './routes/admission.js';
 import { registerCredentialsRoute } from './routes/credentials.js';
 import { registerErrorHandling } from './routes/error-handler.js';
 import { createHostCheck } from './routes/host-check.js';
@@ -20,8 +23,10 @@ export interface Deps {
   readonly logger: Logger;
   /** Extra readiness conditions (e.g. the pod informer's first sync). */
   readonly readiness?: readonly ReadinessCheck[];
-  /** Optional per-request admission (rate limit); throws `AgentError`. */
-  readonly admit?: Parameters<typeof registerCredentialsRoute>[1]['admit'];
+  /** Optional per-request check on the source (rate limit); throws `AgentError`. */
+  readonly admit?: AdmissionDeps['admit'];
+  /** The live-pod check of every credentials request (`--pod-check`). */
+  readonly podCheck?: PodChecker | undefined;
   /** Called on close, after the servers stop (watchers, timers). */
   readonly onClose?: () => Promise<void> | void;
 }
@@ -49,7 +54,8 @@ function noSchemaCompiler(): never {
   throw new Error('the agent builds no JSON schema validators or serializers: add none to its routes');
 }
 
-function createFastify(logger: Logger): FastifyInstance {
+/** A fastify instance as the agent builds each of its three apps (also the hit-path benchmark's shell). */
+export function createFastify(logger: Logger): FastifyInstance {
   return Fastify({
     loggerInstance: logger,
     // Our own lines only: one audit line per issuance, errors from the root handler.
@@ -68,14 +74,18 @@ function createFastify(logger: Logger): FastifyInstance {
 /** Builds the agent's servers from a typed config and its dependencies. */
 export function createApp(config: ServerConfig, deps: Deps): Agent {
   const credentials = createFastify(deps.logger);
-  registerErrorHandling(credentials);
+  const observe = createRequestMetrics(deps.metrics);
+  registerErrorHandling(credentials, (reply) => observe(reply.statusCode, 'none', reply.elapsedTime));
   registerCredentialsRoute(credentials, {
-    verifier: deps.verifier,
+    admission: createAdmission({
+      isAllowedHost: createHostCheck(config.bindHosts, config.port),
+      verifier: deps.verifier,
+      admit: deps.admit,
+      podCheck: deps.podCheck,
+    }),
     cache: deps.cache,
-    metrics: deps.metrics,
+    observe,
     audit: createAuditLog(deps.logger),
-    isAllowedHost: createHostCheck(config.bindHosts, config.port),
-    ...(deps.admit === undefined ? {} : { admit: deps.admit }),
   });
 
   let listeners: CredentialsListeners | undefined;

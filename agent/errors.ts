@@ -32,23 +32,44 @@ interface CodeInfo {
 export const ERROR_TABLE: Readonly<Record<AgentErrorCode, CodeInfo>> = Object.freeze({
   MissingToken: {
     statusCode: 401,
-    message: 'The Authorization header with the pod service-account token is missing.',
+    message:
+      "The Authorization header with the pod service-account token is missing: the SDK sends it when AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE names the pod's projected token file.",
   },
   MalformedToken: { statusCode: 400, message: 'The Authorization header is not a raw service-account JWT.' },
-  InvalidToken: { statusCode: 401, message: 'The service-account token failed verification.' },
-  ExpiredToken: { statusCode: 401, message: 'The service-account token is expired or not yet valid.' },
+  InvalidToken: {
+    statusCode: 401,
+    message:
+      "The service-account token failed verification: send the pod's own projected token for this cluster and audience, unchanged.",
+  },
+  ExpiredToken: {
+    statusCode: 401,
+    message:
+      'The service-account token is expired or not yet valid: read the projected token file on every fetch (kubelet renews it) and check the node clock.',
+  },
   TokenNotBound: {
     statusCode: 403,
     message: 'The service-account token is not bound to a live pod on this node.',
   },
   InvalidHost: { statusCode: 403, message: 'The Host header does not name an address this agent serves.' },
-  NoAssociation: { statusCode: 403, message: 'No role is associated with this service account.' },
+  NoAssociation: {
+    statusCode: 403,
+    message:
+      'No role is associated with this service account: add a pod identity association for its namespace and service account.',
+  },
   AccessDenied: {
     statusCode: 403,
-    message: 'The credential service denied the request for this service account.',
+    message:
+      'The credential service denied the request for this service account: check that a pod identity association exists for its namespace and service account and that the role trusts pods.eks.amazonaws.com.',
   },
-  Throttled: { statusCode: 429, message: 'Too many requests; retry later.' },
-  UpstreamUnavailable: { statusCode: 503, message: 'The credential service is unavailable; retry later.' },
+  Throttled: {
+    statusCode: 429,
+    message:
+      "Too many requests; retry later. The credential service or the agent's per-pod rate limit throttled this request.",
+  },
+  UpstreamUnavailable: {
+    statusCode: 503,
+    message: "The credential service is unavailable; retry later. The agent's log on this node says why.",
+  },
   InternalError: { statusCode: 500, message: 'Internal error.' },
   NotFound: { statusCode: 404, message: 'Not found. The credentials path is /v1/credentials.' },
   MethodNotAllowed: { statusCode: 405, message: 'Only GET and HEAD are allowed.' },

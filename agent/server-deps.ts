@@ -15,7 +15,6 @@ import { createRateLimitAdmission } from './limits/rate-limit-admission.js';
 import { createRateLimiter } from './limits/rate-limiter.js';
 import { createMetrics } from './metrics/metrics.js';
 import { registerRuntimeMetrics } from './metrics/runtime-metrics.js';
-import { createPodBoundVerifier } from './pods/pod-bound-verifier.js';
 import { sealCredentials } from './routes/credentials-body.js';
 import { upstreamRoute } from './upstream/upstream-route.js';
 
@@ -34,7 +33,7 @@ export interface ServerEnvironment {
 
 /**
  * Builds the real dependencies of `server` from its config: key set and verifier, exchanger, cache,
- * metrics, and the live-pod check of `--pod-check` wrapped around the verifier. Loading the keys and
+ * metrics, and the live-pod check of `--pod-check`. Loading the keys and
  * the pod informer's first list start here and finish in the background (readiness waits for both).
  */
 export async function createServerDeps(config: ServerConfig, env: ServerEnvironment): Promise<Deps> {
@@ -121,15 +120,14 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
           logger,
           onPodGone: (podUid) => dropCached('pod gone', (identity) => identity.podUid === podUid),
         });
-  const verifier =
-    podCheck === undefined ? tokenAuth.verifier : createPodBoundVerifier(tokenAuth.verifier, podCheck);
   // --rate-limit 0 turns the per-address limit off (contract §2).
   const admit =
     config.rateLimit > 0
       ? createRateLimitAdmission(createRateLimiter({ ratePerSecond: config.rateLimit, clock }))
       : undefined;
   return {
-    verifier,
+    verifier: tokenAuth.verifier,
+    ...(podCheck === undefined ? {} : { podCheck }),
     cache,
     metrics,
     logger,

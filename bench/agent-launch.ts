@@ -47,6 +47,8 @@ export async function launchAgent(options: LaunchOptions): Promise<LaunchedAgent
     [
       ...AGENT_NODE_FLAGS,
       ...(options.nodeArgs ?? []),
+      // BENCH_AGENT_NODE_ARGS='--max-semi-space-size=16': Node flags for ablations (after the image's own).
+      ...(process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
       // BENCH_CPU_PROF=<dir>: every agent the benchmarks start writes a V8 CPU profile there on exit.
       ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
       // BENCH_AGENT_MAIN=<dist/agent/main.js of another build>: the same benchmarks against it (before/after).

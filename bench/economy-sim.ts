@@ -44,14 +44,48 @@ export interface SimOutcome {
   readonly rotations: number;
 }
 
+/** How the pods' clients ask for credentials. */
+export interface ClientShape {
+  /** SDK processes per pod, each with its own credentials (a web server's workers, sidecars). */
+  readonly processesPerPod: number;
+  /** Every n-th pod builds a new SDK client for each AWS call, so it asks every minute; 0: none. */
+  readonly newClientEvery: number;
+  /** Every n-th credentials request of a process is sent twice (the SDK gave up and retried); 0: none. */
+  readonly retryEvery: number;
+}
+
+/** One SDK client per pod, kept for the pod's life, no retries. */
+export const ONE_CLIENT: ClientShape = Object.freeze({
+  processesPerPod: 1,
+  newClientEvery: 0,
+  retryEvery: 0,
+});
+
+/** The day where clients repeat: 3 processes per pod, a new client per call in every 4th pod, retries. */
+export const REPEATING_CLIENTS: ClientShape = Object.freeze({
+  processesPerPod: 3,
+  newClientEvery: 4,
+  retryEvery: 10,
+});
+
+/** One SDK process of a pod, with the credentials it holds. */
+interface Process {
+  /** The SDK asks again when this little lifetime is left: botocore 15 min, JS SDK 5 min. */
+  readonly leadMs: number;
+  credentials?: RoleCredentials;
+  requests: number;
+}
+
 interface Pod {
   readonly name: string;
   readonly startAt: number;
-  /** The SDK asks again when this little lifetime is left: botocore 15 min, JS SDK 5 min. */
-  readonly leadMs: number;
   readonly idle: boolean;
+  /** Builds a new client for every AWS call, so asks every minute. */
+  readonly newClientPerCall: boolean;
+  readonly processes: Process[];
   token: SimToken;
   rotatedAt: number;
+  /** Credentials the pod's last process got, to tell when an idle pod's lapsed. */
   credentials?: RoleCredentials;
   calls: number[];
 }
@@ -72,13 +106,18 @@ function makeToken(pod: string, serial: number, issuedAt: number, lifetimeMs: nu
 }
 
 /**
- * Simulates one day of 110 pods on one node (issue 7 §4) with fake time: pods start in the first
- * ~9 minutes; even pods refresh like botocore (15 min before expiry), odd ones like the JS SDK
- * (5 min); 30 % stop calling AWS after their first hour; active pods make an AWS call every minute.
- * With `rotate`, kubelet replaces each token after ~19 h; without, tokens outlive the day (the
- * counterfactual that isolates the calls rotations cost).
+ * Simulates one day of 110 pods on one node with fake time: pods start in the first ~9 minutes;
+ * processes refresh like botocore (15 min before expiry) or like the JS SDK (5 min), alternating;
+ * 30 % of pods stop calling AWS after their first hour; active pods make an AWS call every minute.
+ * `clients` says how many processes each pod runs, which pods build a new client per call and how
+ * often a request is retried. With `rotate`, kubelet replaces each token after ~19 h; without, tokens
+ * outlive the day (the counterfactual that isolates the calls rotations cost).
  */
-export async function simulateDay(factory: ModelFactory, rotate: boolean): Promise<SimOutcome> {
+export async function simulateDay(
+  factory: ModelFactory,
+  rotate: boolean,
+  clients: ClientShape = ONE_CLIENT,
+): Promise<SimOutcome> {
   const time = createFakeTime(SIM_EPOCH);
   const pods: Pod[] = Array.from({ length: PODS }, (_, i) => {
     const name = `pod-${i}`;
@@ -86,8 +125,12 @@ export async function simulateDay(factory: ModelFactory, rotate: boolean): Promi
     return {
       name,
       startAt,
-      leadMs: (i % 2 === 0 ? 15 : 5) * 60_000,
       idle: i % 10 < 3,
+      newClientPerCall: clients.newClientEvery > 0 && i % clients.newClientEvery === 1,
+      processes: Array.from({ length: clients.processesPerPod }, (_, p) => ({
+        leadMs: ((i + p) % 2 === 0 ? 15 : 5) * 60_000,
+        requests: 0,
+      })),
       token: makeToken(name, 0, startAt, rotate ? TOKEN_MS : 2 * DAY),
       rotatedAt: startAt,
       calls: [],
@@ -117,8 +160,15 @@ export async function simulateDay(factory: ModelFactory, rotate: boolean): Promi
         if (!pod.idle) rotations++;
       }
       if (pod.idle && now >= pod.startAt + HOUR) continue;
-      if (pod.credentials === undefined || pod.credentials.expiration - now <= pod.leadMs) {
-        pod.credentials = await model.request(pod.token);
+      for (const proc of pod.processes) {
+        const { credentials } = proc;
+        if (!pod.newClientPerCall && credentials !== undefined && credentials.expiration - now > proc.leadMs)
+          continue;
+        proc.requests++;
+        if (clients.retryEvery > 0 && proc.requests % clients.retryEvery === 0)
+          await model.request(pod.token);
+        proc.credentials = await model.request(pod.token);
+        pod.credentials = proc.credentials;
       }
     }
     await settle();

@@ -1,16 +1,22 @@
 /**
  * Child process of the hit-path benchmark: serves a fixed body (the agent's real credentials
- * response, read from a file) with either bare node:http (`raw`, the physical limit) or a bare
- * fastify route (`fastify`). Tells its parent the port over IPC.
+ * response, read from a file) with either bare node:http (`raw`, the physical limit), a bare
+ * fastify route (`fastify`), or the same bare route on the agent's own fastify instance and
+ * credentials listeners (`shell`: the agent's options, logger and servers, none of its route code).
+ * Tells its parent the port over IPC.
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
+import { createFastify } from '../agent/app.js';
+import { createLogger } from '../agent/log/logger.js';
+import { listenCredentials } from '../agent/server/credentials-listeners.js';
+import { freePort } from '../test-support/loopback.js';
 
 const [kind, bodyFile] = process.argv.slice(2);
-if ((kind !== 'raw' && kind !== 'fastify') || bodyFile === undefined)
-  throw new Error('usage: fixed-body-server.js raw|fastify <body-file>');
+if ((kind !== 'raw' && kind !== 'fastify' && kind !== 'shell') || bodyFile === undefined)
+  throw new Error('usage: fixed-body-server.js raw|fastify|shell <body-file>');
 const body = readFileSync(bodyFile);
 
 let port: number;
@@ -21,6 +27,14 @@ if (kind === 'raw') {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
+} else if (kind === 'shell') {
+  const app = createFastify(createLogger('info'));
+  app.get('/v1/credentials', (_request, reply) => {
+    reply.type('application/json').send(body);
+  });
+  await app.ready();
+  port = await freePort();
+  await listenCredentials((req, res) => app.routing(req, res), ['127.0.0.1'], port, app.log);
 } else {
   const app = Fastify({ logger: false });
   app.get('/v1/credentials', async (_request, reply) => reply.type('application/json').send(body));

@@ -23,21 +23,32 @@ export interface LoadResult {
    * where there is none). Unlike requests/s, barely moved by other work on the machine.
    */
   readonly cpuUsPerRequest: number;
+  /** The kernel's part of it (system time: socket reads and writes, accept), microseconds. */
+  readonly systemUsPerRequest: number;
 }
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
 
-/** User + system CPU milliseconds of process `pid` so far; NaN without /proc. */
-export function processCpuMs(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN;
+/** User and system CPU milliseconds of process `pid` so far; NaN without /proc. */
+export function processCpuSplitMs(pid: number | undefined): { user: number; system: number } {
+  if (pid === undefined) return { user: Number.NaN, system: Number.NaN };
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+    return {
+      user: (Number(fields[11]) * 1000) / TICKS_PER_SECOND,
+      system: (Number(fields[12]) * 1000) / TICKS_PER_SECOND,
+    };
   } catch {
-    return Number.NaN;
+    return { user: Number.NaN, system: Number.NaN };
   }
+}
+
+/** User + system CPU milliseconds of process `pid` so far; NaN without /proc. */
+export function processCpuMs(pid: number | undefined): number {
+  const { user, system } = processCpuSplitMs(pid);
+  return user + system;
 }
 
 function once(
@@ -80,14 +91,17 @@ export async function measure(
   if (settings.warmupS > 0)
     await once(url, headers, settings.connections, settings.warmupS, overallRate, undefined);
   const latencies: number[] = [];
-  const cpuBefore = processCpuMs(serverPid);
+  const before = processCpuSplitMs(serverPid);
   const result = await once(url, headers, settings.connections, settings.durationS, overallRate, latencies);
+  const after = processCpuSplitMs(serverPid);
+  const perRequest = (ms: number) => (ms * 1000) / result.requests.total;
   return {
     requestsPerSecond: result.requests.total / settings.durationS,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
-    cpuUsPerRequest: ((processCpuMs(serverPid) - cpuBefore) * 1000) / result.requests.total,
+    cpuUsPerRequest: perRequest(after.user + after.system - before.user - before.system),
+    systemUsPerRequest: perRequest(after.system - before.system),
   };
 }

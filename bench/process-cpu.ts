@@ -9,9 +9,18 @@ const USER_HZ = 100;
  * far less than wall-clock latencies.
  */
 export function processCpuMs(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN;
+  return statCpuMs(pid === undefined ? undefined : `/proc/${pid}/stat`);
+}
+
+/** The same for the main thread of process `pid` alone (its event loop; not V8's or libuv's helper threads). */
+export function mainThreadCpuMs(pid: number | undefined): number {
+  return statCpuMs(pid === undefined ? undefined : `/proc/${pid}/task/${pid}/stat`);
+}
+
+function statCpuMs(file: string | undefined): number {
+  if (file === undefined) return Number.NaN;
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const fields = readFileSync(file, 'utf8').split(') ')[1]?.split(' ') ?? [];
     // Fields 14 and 15 of stat(5) (utime, stime); index 11 and 12 after the command name.
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
   } catch {

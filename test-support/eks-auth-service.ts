@@ -25,6 +25,12 @@ export interface EksAuthAssociation {
   readonly namespace: string;
   readonly serviceAccount: string;
   readonly roleArn: string;
+  /**
+   * Lifetime of this association's credentials in seconds, overriding the service's. May be shorter
+   * than EKS's 15 minutes (at least 30 s), so SDK refresh windows arrive within a test; STS is still
+   * asked for 15 minutes and the answer's expiration is brought forward.
+   */
+  readonly lifetimeSeconds?: number;
 }
 
 /** Options of {@link startEksAuthService}. */
@@ -53,6 +59,8 @@ export interface EksAuthServiceOptions {
   readonly lifetimeSeconds?: number;
   /** For token times and local expiry. Default: the wall clock. Signatures are always checked against the wall clock. */
   readonly clock?: Clock;
+  /** Called once each answer's last byte is handed to the OS, with the request body and the status. */
+  readonly onAnswered?: (body: Buffer, statusCode: number) => void;
 }
 
 /** Injected failure: 429, 503, or connections reset without an answer. */
@@ -104,6 +112,10 @@ export async function startEksAuthService(options: EksAuthServiceOptions): Promi
     throw new TypeError('"nodeCredentials" must have accessKeyId and secretAccessKey');
   if (!Number.isInteger(lifetimeSeconds) || lifetimeSeconds < 900)
     throw new TypeError('"lifetimeSeconds" must be an integer of at least 900');
+  for (const a of options.associations) {
+    if (a.lifetimeSeconds !== undefined && (!Number.isInteger(a.lifetimeSeconds) || a.lifetimeSeconds < 30))
+      throw new TypeError('an association\'s "lifetimeSeconds" must be an integer of at least 30');
+  }
   let minter: Minter = localMinter;
   let closeMinter = (): void => {};
   if (mode === 'sts') {
@@ -168,15 +180,18 @@ export async function startEksAuthService(options: EksAuthServiceOptions): Promi
         'No Pod Identity Association for this service account.',
       );
     let session: MintedSession;
+    const lifetime = association.lifetimeSeconds ?? lifetimeSeconds;
     try {
-      session = await minter({
+      const now = clock.now();
+      const minted = await minter({
         ...pod,
         clusterName: options.clusterName,
         clusterArn,
         roleArn: association.roleArn,
-        lifetimeSeconds,
-        now: clock.now(),
+        lifetimeSeconds: Math.max(lifetime, 900),
+        now,
       });
+      session = { ...minted, expiration: Math.min(minted.expiration, now + lifetime * 1000) };
     } catch (error) {
       const e = error instanceof MintError ? error : new MintError('InternalServerException', 500);
       return sendError(res, e.status, e.type, 'The role could not be assumed.');
@@ -217,7 +232,10 @@ export async function startEksAuthService(options: EksAuthServiceOptions): Promi
     req.on('end', () => {
       if (size > MAX_BODY)
         return sendError(res, 400, 'InvalidRequestException', 'The request body is too large.');
-      handle(req, res, Buffer.concat(chunks)).catch(() => {
+      const body = Buffer.concat(chunks);
+      const { onAnswered } = options;
+      if (onAnswered !== undefined) res.once('finish', () => onAnswered(body, res.statusCode));
+      handle(req, res, body).catch(() => {
         if (!res.headersSent) sendError(res, 500, 'InternalServerException', 'Internal error.');
       });
     });

@@ -15,7 +15,6 @@ import type { CredentialExchanger, RoleCredentials } from '../agent/exchange/cre
 import { createLogger } from '../agent/log/logger.js';
 import { createMetrics } from '../agent/metrics/metrics.js';
 import { createInformerPodChecker } from '../agent/pods/informer-pod-checker.js';
-import { createPodBoundVerifier } from '../agent/pods/pod-bound-verifier.js';
 import type { TokenReviewer } from '../agent/pods/pod-checker.js';
 import { createPodStore } from '../agent/pods/pod-store.js';
 import { createReviewMemo, type ReviewMemo } from '../agent/pods/review-memo.js';
@@ -133,7 +132,8 @@ export async function prepareFlood(count: number, bounds: FloodBounds): Promise<
     memoSize: bounds.verifierMemo,
   });
   const agent: Agent = createApp(config, {
-    verifier: createPodBoundVerifier(jwt, checker),
+    verifier: jwt,
+    podCheck: checker,
     cache,
     metrics,
     logger,

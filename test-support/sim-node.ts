@@ -8,6 +8,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { JSONWebKeySet } from 'jose';
 import { type AgentProcess, startAgent } from './agent-process.js';
 import { type ClusterKeys, createClusterKeys } from './cluster-keys.js';
 import { uniqueName } from './control-plane/admin-client.js';
@@ -38,8 +39,11 @@ export interface SimNodeOptions {
   readonly pods: readonly string[];
   /** IAM roles and buckets in moto (IAM enforced after set-up). */
   readonly moto: MotoSetupSpec;
-  /** Pod identity associations in namespace `default`: service account → role name. */
-  readonly associations: Readonly<Record<string, string>>;
+  /**
+   * Pod identity associations in the pods' namespace: service account → role name, or role name and
+   * a credential lifetime in seconds for that association (may be under 15 min, at least 30 s).
+   */
+  readonly associations: Readonly<Record<string, string | { role: string; lifetimeSeconds: number }>>;
   /** Turn IPv6 off in the node (sysctl `net.ipv6.conf.all.disable_ipv6=1`) before anything is wired. Default false. */
   readonly ipv6Disabled?: boolean;
   /** Extra agent flags. */
@@ -69,8 +73,9 @@ export interface SimNode {
   /** `init`'s log lines. */
   readonly initLines: readonly string[];
   /**
-   * Pod `podName`'s projected token for `serviceAccount` in `namespace`; `nowMs` sets its issue time
-   * (minted tokens only: a real API server issues tokens now).
+   * Pod `podName`'s projected token for `serviceAccount` in `namespace`: from the cluster's
+   * TokenRequest API when there is one. With `nowMs` (its issue time) it is minted with the node's
+   * own key, which the agent and EKS Auth trust next to the cluster's.
    */
   token(serviceAccount: string, podName: string, nowMs?: number): Promise<string>;
   /** Stops the agent (SIGTERM) and starts it again with the same flags. */
@@ -115,30 +120,42 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
     const setup = await setupMoto(moto.endpoint, options.moto);
     const keys = await createClusterKeys({ alg: 'RS256', kid: `${nodeName}-key` });
     const jwksDir = mkdtempSync(join(tmpdir(), 'sim-node-jwks-'));
-    const jwks = cluster === undefined ? keys.jwks : await cluster.admin.call('GET', '/openid/v1/jwks');
+    // With a cluster, its keys and the node's own: tokens with a chosen issue time are minted locally.
+    const jwks: JSONWebKeySet =
+      cluster === undefined
+        ? keys.jwks
+        : {
+            keys: [
+              ...((await cluster.admin.call('GET', '/openid/v1/jwks')) as unknown as JSONWebKeySet).keys,
+              ...keys.jwks.keys,
+            ],
+          };
     const issuer = cluster?.issuer ?? STORY_ISSUER;
     // The agent in the node cannot reach the apiserver on the host's loopback: it gets the keys as a file.
     const jwksFile = join(jwksDir, 'jwks.json');
     writeFileSync(jwksFile, JSON.stringify(jwks));
     const namespace = cluster === undefined ? 'default' : await cluster.admin.createNamespace();
     if (cluster !== undefined) await cluster.admin.createNode(nodeName);
-    const realPods = new Map<string, PodWithToken>();
+    const realPods = new Map<string, Promise<PodWithToken>>();
+    const accounts = new Map<string, Promise<unknown>>();
     const realToken = async (serviceAccount: string, podName: string): Promise<string> => {
       const known = realPods.get(podName);
-      if (known !== undefined) return known.newToken();
-      const created = await createPodWithToken((cluster as ControlPlane).admin, {
-        namespace,
-        nodeName,
-        serviceAccount,
-        podName,
-      });
+      if (known !== undefined) return (await known).newToken();
+      // Concurrent first pods of one account would each try to create it: create it once, first.
+      const admin = (cluster as ControlPlane).admin;
+      if (!accounts.has(serviceAccount))
+        accounts.set(serviceAccount, admin.createServiceAccount(namespace, serviceAccount));
+      await accounts.get(serviceAccount);
+      const created = createPodWithToken(admin, { namespace, nodeName, serviceAccount, podName });
       realPods.set(podName, created);
-      return created.token;
+      return (await created).token;
     };
-    const associations = Object.entries(options.associations).map(([serviceAccount, role]) => {
+    const associations = Object.entries(options.associations).map(([serviceAccount, spec]) => {
+      const { role, lifetimeSeconds } =
+        typeof spec === 'string' ? { role: spec, lifetimeSeconds: undefined } : spec;
       const roleArn = setup.roles[role];
       if (roleArn === undefined) throw new TypeError(`association ${serviceAccount}: no role ${role}`);
-      return { namespace, serviceAccount, roleArn };
+      return { namespace, serviceAccount, roleArn, ...(lifetimeSeconds ? { lifetimeSeconds } : {}) };
     });
     const eksAuth = await startEksAuthService({
       jwks,
@@ -197,9 +214,9 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
       });
     const mintLocally = (serviceAccount: string, podName: string, nowMs?: number) =>
       keys.mintToken({
-        issuer: STORY_ISSUER,
+        issuer,
         audience: AUDIENCE,
-        namespace: 'default',
+        namespace,
         serviceAccount,
         podName,
         nodeName,
@@ -223,7 +240,8 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
       },
       token: (serviceAccount, podName, nowMs) => {
         if (cluster === undefined) return mintLocally(serviceAccount, podName, nowMs);
-        if (nowMs !== undefined) throw new TypeError('a real API server issues tokens now: no "nowMs"');
+        // A real API server issues tokens now: one with another issue time is minted with the node's key.
+        if (nowMs !== undefined) return mintLocally(serviceAccount, podName, nowMs);
         return realToken(serviceAccount, podName);
       },
       async restartAgent() {

@@ -32,6 +32,12 @@ export interface VerifyContext {
 export interface TokenVerifier {
   /** `context` is optional: verifiers that only look at the token ignore it. */
   verify(token: string, context?: VerifyContext): Promise<VerifiedToken>;
+  /**
+   * The verified token for `token` when this verifier has already checked it against the current keys
+   * and it is still usable, counted as a memo hit; undefined otherwise (then call `verify`, which
+   * also answers the refusals). Synchronous: the cache-hit road of the credentials route.
+   */
+  memoized?(token: string | undefined): VerifiedToken | undefined;
   /** True once token keys are loaded (readiness). */
   isReady(): boolean;
 }

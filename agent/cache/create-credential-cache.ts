@@ -146,22 +146,25 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
     return true;
   }
 
+  /** The entry serving `token` now, with the hit's bookkeeping done; undefined on a miss (nothing counted). */
+  function serve(token: VerifiedToken): CacheEntry | undefined {
+    const entry = entries.get(keyOf(token.identity));
+    if (entry === undefined) return undefined;
+    const now = clock.now();
+    if (entry.serveUntil <= now) return undefined;
+    if (token.identity.tokenExpiresAt > entry.token.identity.tokenExpiresAt) entry.token = token;
+    entry.served = true;
+    if (entry.failed) staleServed.inc();
+    else hits.inc();
+    if (entry.state === 'idle') scheduler.wake(entry, now);
+    return entry;
+  }
+
   function get(token: VerifiedToken): Promise<CacheResult> {
-    const key = keyOf(token.identity);
-    const entry = entries.get(key);
-    if (entry !== undefined) {
-      const now = clock.now();
-      if (entry.serveUntil > now) {
-        if (token.identity.tokenExpiresAt > entry.token.identity.tokenExpiresAt) entry.token = token;
-        entry.served = true;
-        if (entry.failed) staleServed.inc();
-        else hits.inc();
-        if (entry.state === 'idle') scheduler.wake(entry, now);
-        return entry.hit;
-      }
-    }
+    const entry = serve(token);
+    if (entry !== undefined) return entry.hit;
     misses.inc();
-    return fly(key, token).promise;
+    return fly(keyOf(token.identity), token).promise;
   }
 
   function drop(
@@ -186,6 +189,7 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
 
   return {
     get,
+    hit: (token) => serve(token)?.credentials,
     drop,
     get size(): number {
       return entries.size;

@@ -16,6 +16,11 @@ export interface CacheResult {
  */
 export interface CredentialCache {
   get(token: VerifiedToken): Promise<CacheResult>;
+  /**
+   * The cache hit for `token`, synchronously: its credentials when served from memory (counted and
+   * refreshed as `get` would), else undefined with nothing counted (then call `get`).
+   */
+  hit(token: VerifiedToken): RoleCredentials | undefined;
   /** Drops every entry whose identity or credentials match; returns how many were dropped. */
   drop(predicate: (identity: PodIdentity, credentials: RoleCredentials | undefined) => boolean): number;
   /** Number of cached identities. */

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { checkInteger, checkRegion } from '../checks/option-checks.js';
 import { createUpstreamAgents, type UpstreamRoute } from '../upstream/upstream-agents.js';
@@ -10,6 +9,7 @@ import {
   DEFAULT_MAX_SOCKETS,
   type HttpTransport,
 } from './eks-auth-http.js';
+import { createSigV4Signer, type SigV4Signer } from './sigv4-signer.js';
 
 /**
  * A thin stand-in for `@aws-sdk/client-eks-auth` (not available from our registry), shaped like it
@@ -105,8 +105,8 @@ const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/;
 /** Client for the EKS Auth API (only `AssumeRoleForPodIdentity`, the one operation it has). */
 export class EksAuthClient {
   readonly #endpoint: URL;
-  /** Built on the first `send`: the signing packages are imported then, not at start-up. */
-  readonly #signer: () => Promise<SignatureV4>;
+  readonly #sign: SigV4Signer;
+  readonly #credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   readonly #timeoutMs: number;
   readonly #transport: HttpTransport;
 
@@ -131,14 +131,8 @@ export class EksAuthClient {
         },
       };
     }
-    const region = config.region;
-    const credentials = config.credentials ?? lazyNodeProviderChain();
-    let signer: Promise<SignatureV4> | undefined;
-    this.#signer = () =>
-      (signer ??= Promise.all([import('@smithy/signature-v4'), import('@smithy/hash-node')]).then(
-        ([{ SignatureV4 }, { Hash }]) =>
-          new SignatureV4({ service: 'eks-auth', region, credentials, sha256: Hash.bind(null, 'sha256') }),
-      ));
+    this.#credentials = config.credentials ?? lazyNodeProviderChain();
+    this.#sign = createSigV4Signer(config.region, 'eks-auth');
   }
 
   /** The endpoint requests go to (`endpoint`, else the regional or FIPS default). */
@@ -156,24 +150,26 @@ export class EksAuthClient {
     const base = this.#endpoint.pathname.replace(/\/+$/, '');
     const path = `${base}/clusters/${encodeURIComponent(clusterName)}/assume-role-for-pod-identity`;
     const body = JSON.stringify({ token });
-    const signed = await (await this.#signer()).sign({
-      method: 'POST',
-      protocol: this.#endpoint.protocol,
-      hostname: this.#endpoint.hostname,
-      ...(this.#endpoint.port === '' ? {} : { port: Number(this.#endpoint.port) }),
-      path,
-      query: {},
-      headers: {
-        host: this.#endpoint.host,
-        'content-type': 'application/json',
-        'content-length': String(Buffer.byteLength(body)),
-        'amz-sdk-invocation-id': randomUUID(),
+    const credentials =
+      typeof this.#credentials === 'function' ? await this.#credentials() : this.#credentials;
+    const headers = this.#sign(
+      {
+        method: 'POST',
+        path,
+        headers: {
+          host: this.#endpoint.host,
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(body)),
+          'amz-sdk-invocation-id': randomUUID(),
+        },
+        body,
       },
-      body,
-    });
+      credentials,
+      new Date(),
+    );
     const url = new URL(path, this.#endpoint);
     const response = await withDeadline(this.#timeoutMs, options.abortSignal, (signal) =>
-      this.#transport.post(url, signed.headers, body, signal),
+      this.#transport.post(url, headers, body, signal),
     );
     return parseResponse(response);
   }

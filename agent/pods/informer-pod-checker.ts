@@ -1,4 +1,4 @@
-import type { PodIdentity } from '../auth/token-verifier.js';
+import type { PodIdentity, VerifiedToken } from '../auth/token-verifier.js';
 import { checkInteger } from '../checks/option-checks.js';
 import { AgentError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -49,10 +49,23 @@ export function createInformerPodChecker(options: InformerPodCheckerOptions): Po
     throw new AgentError('TokenNotBound', { cause: new Error(why) });
   };
 
+  // Answers whatever the store knows now: the pod gone, or present (with an address when one is needed).
+  const known = (verified: VerifiedToken, sourceAddress: string | undefined): boolean => {
+    const { identity } = verified;
+    if (store.isGone(identity.podUid)) return refuse('pod_not_found', 'the pod is gone');
+    const pod = store.get(identity.podUid);
+    if (pod === undefined || (requirePodIp && !hasAddress(pod))) return false;
+    if (!sameObject(pod, identity)) return refuse('pod_not_found', 'the pod uid names another pod');
+    if (requirePodIp && !pod.hostNetwork && !isPodAddress(sourceAddress, pod.ips))
+      return refuse('pod_ip_mismatch', "the source address is not the pod's IP");
+    return true;
+  };
+
   return {
+    known,
     async check(verified, context) {
+      if (known(verified, context.sourceAddress)) return;
       const { identity } = verified;
-      if (store.isGone(identity.podUid)) return refuse('pod_not_found', 'the pod is gone');
       let pod = store.get(identity.podUid);
       if (requirePodIp && (pod === undefined || !hasAddress(pod)))
         pod = await store.waitFor(identity.podUid, hasAddress, podWaitMs);

@@ -8,6 +8,12 @@ import type { VerifiedToken, VerifyContext } from '../auth/token-verifier.js';
  */
 export interface PodChecker {
   check(verified: VerifiedToken, context: VerifyContext): Promise<void>;
+  /**
+   * The same check when it can be answered at once: true when the pod is known live (and the address
+   * is its own, when that is checked); false when only `check` can tell (it would wait or ask the API
+   * server). Throws `AgentError` like `check` on a refusal known at once.
+   */
+  known?(verified: VerifiedToken, sourceAddress: string | undefined): boolean;
   /** Undefined when ready, else why not (e.g. the pod informer has not listed the node's pods yet). */
   notReadyReason(): string | undefined;
   /** Stops watches and timers. */

@@ -33,6 +33,17 @@ describe('createCredentialCache: hits and misses', () => {
     expect(t.cache.size).toBe(1);
   });
 
+  it('answers hit() synchronously for a cached identity, counting a hit, and counts nothing when it has none', async () => {
+    const t = setup();
+    cache = t.cache;
+    expect(t.cache.hit(podToken('a'))).toBeUndefined();
+    expect(await cacheEvents(t.metrics, 'miss')).toBe(0);
+    const { credentials } = await t.cache.get(podToken('a'));
+    expect(t.cache.hit(podToken('a'))).toBe(credentials);
+    expect(await cacheEvents(t.metrics, 'hit')).toBe(1);
+    expect(t.cache.hit(podToken('b'))).toBeUndefined();
+  });
+
   it('treats a rotated token of the same pod as a hit', async () => {
     const t = setup();
     cache = t.cache;

@@ -1,6 +1,6 @@
 /**
  * docs/compatibility.md names the SDK versions the end-to-end suite runs; they must be the ones
- * installed, so the page cannot claim a run that did not happen.
+ * installed or pinned by the clients in test/clients/, so the page cannot claim a run that did not happen.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -49,6 +49,29 @@ describe('the compatibility matrix', () => {
     const version = awsCliVersion();
     if (version === undefined) ctx.skip('the AWS CLI is not installed');
     expect(row('AWS CLI v1')).toContain(version);
+  });
+
+  it('names the pinned Go SDK v2 modules', () => {
+    const mod = readFileSync(new URL('../../test/clients/go/go.mod', import.meta.url), 'utf8');
+    const pinned = (path: string) => new RegExp(`${path} v(\\S+)`).exec(mod)?.[1];
+    expect(row('Go v2')).toContain(`config ${pinned('aws-sdk-go-v2/config')}`);
+    expect(row('Go v2')).toContain(`sts ${pinned('aws-sdk-go-v2/service/sts')}`);
+    expect(row('Go v2')).toContain(`s3 ${pinned('aws-sdk-go-v2/service/s3')}`);
+  });
+
+  it('names the Java SDK v2 BOM version the client pins', () => {
+    const pom = readFileSync(new URL('../../test/clients/java/pom.xml', import.meta.url), 'utf8');
+    const bom = /<artifactId>bom<\/artifactId>\s*<version>([^<]+)<\/version>/.exec(pom)?.[1];
+    expect(bom).toBeDefined();
+    expect(row('Java v2')).toContain(bom as string);
+  });
+
+  it('names the Rust crates Cargo.lock pins', () => {
+    const lock = readFileSync(new URL('../../test/clients/rust/Cargo.lock', import.meta.url), 'utf8');
+    const pinned = (name: string) => new RegExp(`name = "${name}"\\nversion = "([^"]+)"`).exec(lock)?.[1];
+    expect(row('Rust')).toContain(`aws-config ${pinned('aws-config')}`);
+    expect(row('Rust')).toContain(`sts ${pinned('aws-sdk-sts')}`);
+    expect(row('Rust')).toContain(`s3 ${pinned('aws-sdk-s3')}`);
   });
 
   it('carries the proxy note', () => {

@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { VerifiedToken } from '../../agent/auth/token-verifier.js';
 import type { Clock } from '../../agent/clock.js';
-import { AgentError } from '../../agent/errors.js';
+import { AgentError, ERROR_TABLE } from '../../agent/errors.js';
 import {
   type AssumeRoleForPodIdentityCommand,
   type AssumeRoleForPodIdentityCommandOutput,
@@ -279,7 +279,7 @@ describe('classifyEksAuthError', () => {
     const upstream = service('InvalidTokenException', 400);
     const { error } = classifyEksAuthError(upstream);
     expect(error.cause).toBe(upstream);
-    expect(error.message).toBe('The credential service denied the request for this service account.');
+    expect(error.message).toBe(ERROR_TABLE.AccessDenied.message);
   });
 });
 

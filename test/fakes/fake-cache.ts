@@ -30,6 +30,11 @@ export class FakeCache implements CredentialCache {
     return { credentials: this.credentials, outcome: this.outcome };
   }
 
+  /** Never a synchronous hit: every request goes through `get`, which records it. */
+  hit(_token: VerifiedToken): RoleCredentials | undefined {
+    return undefined;
+  }
+
   drop(_predicate: (identity: PodIdentity, credentials: RoleCredentials | undefined) => boolean): number {
     return 0;
   }

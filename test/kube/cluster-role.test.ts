@@ -24,7 +24,7 @@ const enabled = needs(controlPlaneProblem(), 'the ClusterRole tests against kube
 
 // biome-ignore lint/suspicious/noExplicitAny: rules are untyped YAML.
 type Rule = any;
-/** One line of text per warning the watched part logged. */
+/** One line of text per failure the watched part logged. */
 type Lines = string[];
 
 // Only failures count: other tests' ServiceAccounts in the shared cluster may carry annotations the

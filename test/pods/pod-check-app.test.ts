@@ -6,7 +6,6 @@ import { loadKubeConfig } from '../../agent/kube/kube-config.js';
 import type { Metrics } from '../../agent/metrics/metrics.js';
 import { createPodCheck } from '../../agent/pods/create-pod-check.js';
 import { POD_UID_EXTRA } from '../../agent/pods/kube-token-reviewer.js';
-import { createPodBoundVerifier } from '../../agent/pods/pod-bound-verifier.js';
 import type { PodChecker } from '../../agent/pods/pod-checker.js';
 import { uniqueName } from '../../test-support/control-plane/admin-client.js';
 import { controlPlaneProblem } from '../../test-support/control-plane/binaries.js';
@@ -113,9 +112,9 @@ describe.skipIf(!withCluster)(
         logger,
         onPodGone: (uid) => built.drop((identity) => identity.podUid === uid),
       });
-      const verifier = createPodBoundVerifier(new RealUidVerifier(uids), checker as PodChecker);
       agent = createApp(config, {
-        verifier,
+        verifier: new RealUidVerifier(uids),
+        podCheck: checker as PodChecker,
         cache,
         metrics,
         logger,
@@ -250,9 +249,9 @@ describe('the credentials route with the informer pod check, against the Kuberne
       logger,
       onPodGone: (uid) => built.drop((identity) => identity.podUid === uid),
     });
-    const verifier = createPodBoundVerifier(new FakeVerifier(), checker as PodChecker);
     agent = createApp(config, {
-      verifier,
+      verifier: new FakeVerifier(),
+      podCheck: checker as PodChecker,
       cache,
       metrics,
       logger,
