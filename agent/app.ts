@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { TokenVerifier } from './auth/token-verifier.js';
 import type { CredentialCache } from './cache/credential-cache.js';
 import type { ServerConfig } from './config/parse-config.js';
+import type { ConnectionLimits } from './limits/connection-limiter.js';
 import { createAuditLog } from './log/audit-log.js';
 import type { Metrics } from './metrics/metrics.js';
 import { registerMetricsRoute } from './metrics/metrics-routes.js';
@@ -11,6 +12,11 @@ import { registerCredentialsRoute } from './routes/credentials.js';
 import { registerErrorHandling } from './routes/error-handler.js';
 import { createHostCheck } from './routes/host-check.js';
 import { type CredentialsListeners, listenCredentials } from './server/credentials-listeners.js';
+import {
+  hardenedServerFactory,
+  METRICS_CONNECTION_LIMITS,
+  PROBE_CONNECTION_LIMITS,
+} from './server/hardened-server.js';
 
 /** Everything the app is built from; the real ones are made only in `main.ts`, tests pass fakes. */
 export interface Deps {
@@ -49,9 +55,11 @@ function noSchemaCompiler(): never {
   throw new Error('the agent builds no JSON schema validators or serializers: add none to its routes');
 }
 
-function createFastify(logger: Logger): FastifyInstance {
+function createFastify(logger: Logger, limits?: ConnectionLimits): FastifyInstance {
   return Fastify({
     loggerInstance: logger,
+    // Probes and metrics get the credentials listener's timeouts, header cap and connection caps.
+    ...(limits === undefined ? {} : { serverFactory: hardenedServerFactory(limits) }),
     // Our own lines only: one audit line per issuance, errors from the root handler.
     logController: new LogController({ disableRequestLogging: true }),
     // No child logger per request: the lines that need the request id carry it themselves.
@@ -84,9 +92,9 @@ export function createApp(config: ServerConfig, deps: Deps): Agent {
     () => (deps.verifier.isReady() ? undefined : 'token signing keys not loaded'),
     ...(deps.readiness ?? []),
   ];
-  const probes = createFastify(deps.logger);
+  const probes = createFastify(deps.logger, PROBE_CONNECTION_LIMITS);
   registerProbeRoutes(probes, () => checks);
-  const metricsApp = createFastify(deps.logger);
+  const metricsApp = createFastify(deps.logger, METRICS_CONNECTION_LIMITS);
   registerMetricsRoute(metricsApp, deps.metrics.registry);
 
   return {
