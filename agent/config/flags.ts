@@ -81,8 +81,8 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
     name: 'metrics-address',
     kind: 'string',
     commands: SERVER_WEBHOOK,
-    defaults: { server: '0.0.0.0', webhook: '0.0.0.0' },
-    help: 'Address of the Prometheus /metrics server.',
+    defaults: { server: '127.0.0.1', webhook: '0.0.0.0' },
+    help: 'Address of the Prometheus /metrics server. The server defaults to loopback: it runs on the host network, where 0.0.0.0 is every address of the node; the DaemonSet passes the node IP.',
   }),
   flag({
     name: 'metrics-port',
