@@ -10,6 +10,7 @@ import type { CredentialCache } from './cache/credential-cache.js';
 import type { Clock } from './clock.js';
 import type { ServerConfig } from './config/parse-config.js';
 import { createExchanger } from './exchange/create-exchanger.js';
+import { createMissGuard } from './limits/miss-guard.js';
 import { createRateLimitAdmission } from './limits/rate-limit-admission.js';
 import { createRateLimiter } from './limits/rate-limiter.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -96,6 +97,8 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
     maxEntries: config.maxCacheSize,
     minRemainingMs: config.minRemainingMs,
     logger,
+    // A pod without an association, asking in a loop, must not become one upstream call per request.
+    missGuard: createMissGuard({ clock }),
   });
   cacheRef = cache;
   // A deleted pod's credentials go at once and, being gone, are never refreshed (security.md threat 4).
