@@ -91,6 +91,14 @@ export function isAgentError(value: unknown): value is AgentError {
   return value instanceof AgentError;
 }
 
+/**
+ * The JSON error body every listener answers with, `{"code","message"}` (bytes, so the content type
+ * stays exactly `application/json`).
+ */
+export function errorBody(code: AgentErrorCode, message: string): Buffer {
+  return Buffer.from(JSON.stringify({ code, message }));
+}
+
 /** An error in the configuration: every problem found, one per line in `problems`. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

@@ -51,7 +51,7 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
   // the client is imported only when one of them is on: it takes ~0.5 s to load (docs/performance.md).
   const kube =
     config.podCheck !== 'off' || (config.exchange !== 'eks-auth' && config.roleSource !== 'file')
-      ? await import('./pods/kube-config.js')
+      ? await import('./kube/kube-config.js')
       : undefined;
   let kubeConfig: KubeConfig | undefined;
   const loadKubeConfig = (): KubeConfig => {

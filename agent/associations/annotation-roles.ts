@@ -1,5 +1,5 @@
 import { CoreV1Api, type KubeConfig, ListWatch, type V1ServiceAccount, Watch } from '@kubernetes/client-node';
-import { checkInteger } from '../config/option-checks.js';
+import { checkInteger } from '../checks/option-checks.js';
 import { DEFAULT_RETRY_DELAY_MS, keepWatching } from '../kube/keep-watching.js';
 import type { Association, AssociationResolver } from './association.js';
 import { isRoleArn } from './parse-associations.js';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
+import { checkInteger } from '../checks/option-checks.js';
 import type { Clock } from '../clock.js';
-import { checkInteger } from '../config/option-checks.js';
 import { AgentError, type AgentErrorCode, isAgentError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { toPodIdentity } from './claims.js';

@@ -1,18 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { KeySource } from '../config/parse-config.js';
 import { fetchJson } from './fetch-json.js';
+import type { KeyFetcher } from './key-fetcher.js';
 import { createKubernetesKeyFetcher, type KubernetesKeyFetcherOptions } from './kubernetes-key-source.js';
-
-/** What one fetch of a key source gives: the raw key set document, and the issuer when the source names one. */
-export interface KeyFetchResult {
-  /** Unvalidated JWKS document (the key set validates it). */
-  readonly document: unknown;
-  /** The issuer from a discovery document, when the source reads one. */
-  readonly issuer?: string | undefined;
-}
-
-/** Role: reads the current signing keys from somewhere. Rejects on any failure. */
-export type KeyFetcher = () => Promise<KeyFetchResult>;
 
 /** Options shared by the remote key sources. */
 export interface RemoteKeySourceOptions {

@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { kubernetesBaseUrl, SERVICE_ACCOUNT_DIR } from '../kube/in-cluster.js';
 import { fetchJson } from './fetch-json.js';
-import type { KeyFetcher } from './key-sources.js';
+import type { KeyFetcher } from './key-fetcher.js';
 
-/** Where a pod's service-account credentials are mounted. */
-export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 /** API server path of the cluster's token signing keys. */
 export const KUBERNETES_JWKS_PATH = '/openid/v1/jwks';
 /** API server path of the discovery document (gives the issuer). */
@@ -25,12 +24,6 @@ export interface KubernetesKeyFetcherOptions {
   readonly discoverIssuer?: boolean | undefined;
   /** Deadline of each request, milliseconds. Default 5000. */
   readonly timeoutMs?: number | undefined;
-}
-
-/** The API server URL from `KUBERNETES_SERVICE_HOST`/`_PORT` (IPv6 hosts get brackets). */
-export function kubernetesBaseUrl(host: string, port = '443'): URL {
-  const hostPart = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  return new URL(`https://${hostPart}:${port}`);
 }
 
 /**

@@ -1,5 +1,5 @@
+import { checkInteger, checkMilliseconds } from '../checks/option-checks.js';
 import type { Clock } from '../clock.js';
-import { checkInteger, checkMilliseconds } from '../config/option-checks.js';
 import type { CredentialExchanger } from '../exchange/credential-exchanger.js';
 import type { MissGuard } from '../limits/miss-guard.js';
 import type { Log } from '../log/logger.js';

@@ -1,17 +1,6 @@
-import { INIT_EXIT } from '../init/run-init.js';
 import { ENV_PREFIX } from './flags.js';
 import { COMMAND_ORDER, COMMAND_SUMMARY, flagsOf, valueHint } from './help.js';
-
-/** What each init exit code means to an operator reading `kubectl describe pod`. */
-const INIT_EXIT_TEXT: Readonly<Record<keyof typeof INIT_EXIT, string>> = Object.freeze({
-  ok: 'The interface holds every address (or there was nothing to change). IPv6 addresses skipped because IPv6 is off are logged as warnings.',
-  failed: 'An `ip` command failed for another reason; the log line has the command and its error.',
-  invalidConfig: 'Invalid flags or environment variables (same code as every other command).',
-  noNetAdmin: 'Not permitted to change interfaces: the init container needs `capabilities.add: [NET_ADMIN]`.',
-  ipMissing: 'The `ip` program (iproute2) is not installed in the image.',
-  foreignInterface:
-    '`--interface` names an existing device that is not a dummy (or ifb) interface; init refuses to touch it.',
-});
+import { INIT_EXIT, INIT_EXIT_TEXT } from './init-exit-codes.js';
 
 function cell(text: string): string {
   return text.replaceAll('|', '\\|');

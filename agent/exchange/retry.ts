@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { checkInteger, checkMilliseconds } from '../config/option-checks.js';
+import { checkInteger, checkMilliseconds } from '../checks/option-checks.js';
 import { isAgentError } from '../errors.js';
 import { withDeadline } from './deadline.js';
 

@@ -7,7 +7,7 @@ import type {
   STSClientConfig,
 } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { checkInteger, checkRegion } from '../config/option-checks.js';
+import { checkInteger, checkRegion } from '../checks/option-checks.js';
 import { withDeadline } from './deadline.js';
 
 /** Default deadline of one STS request, milliseconds (connect to last byte). */

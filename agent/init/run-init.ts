@@ -1,26 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
+import { INIT_EXIT } from '../config/init-exit-codes.js';
 import type { InitConfig } from '../config/parse-config.js';
 import type { Log } from '../log/logger.js';
 import { fromIpAddrJson, hasAddress, type LinkState } from './link-state.js';
 import { type CommandResult, createRunCommand, type RunCommand } from './run-command.js';
-
-/**
- * Exit codes of `pod-identity-agent init` (documented in docs/configuration.md).
- * 2 is the CLI-wide "invalid configuration" code (contract §2).
- */
-export const INIT_EXIT = Object.freeze({
-  ok: 0,
-  /** An `ip` command failed for a reason not listed below. */
-  failed: 1,
-  invalidConfig: 2,
-  /** The container lacks `CAP_NET_ADMIN` (netlink answered EPERM). */
-  noNetAdmin: 3,
-  /** The `ip` program (iproute2) is not installed. */
-  ipMissing: 4,
-  /** `--interface` names an existing device that is not a dummy (or ifb) interface: refusing to touch it. */
-  foreignInterface: 5,
-});
 
 /** Pino-compatible logger subset used by init (the shared {@link Log}). */
 export type InitLogger = Log;

@@ -1,17 +1,29 @@
 import { type Logger, symbols } from 'pino';
-import type { PodIdentity } from '../auth/token-verifier.js';
-import type { CacheOutcome } from '../cache/credential-cache.js';
-import type { RoleCredentials } from '../exchange/credential-exchanger.js';
+
+/** The pod an audit line names: the verified identity's fields it logs. */
+export interface AuditIdentity {
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  readonly podName: string;
+  readonly podUid: string;
+}
+
+/** The credentials an audit line names: never a secret. */
+export interface AuditCredentials {
+  readonly roleArn: string;
+  readonly accessKeyId: string;
+}
 
 /** One issuance, as the audit line tells it. */
 export interface Issuance {
   /** Request id (fastify's `request.id`). */
   readonly reqId: string;
-  readonly identity: PodIdentity;
-  readonly credentials: RoleCredentials;
+  readonly identity: AuditIdentity;
+  readonly credentials: AuditCredentials;
   /** `Expiration` exactly as sent to the pod. */
   readonly expiration: string;
-  readonly outcome: CacheOutcome;
+  /** How the cache served the request. */
+  readonly outcome: 'hit' | 'miss';
 }
 
 /** Writes the `credentials issued` line of each issuance (reference.md: one audit line per issuance). */
@@ -51,8 +63,8 @@ function fields(values: Readonly<Record<string, string>>): string {
  */
 export function createAuditLog(logger: Logger): AuditLog {
   const pinoLogger = logger as unknown as PinoInternals;
-  const identities = new WeakMap<PodIdentity, string>();
-  const credentialsParts = new WeakMap<RoleCredentials, string>();
+  const identities = new WeakMap<AuditIdentity, string>();
+  const credentialsParts = new WeakMap<AuditCredentials, string>();
   const info = logger.levels.values.info ?? 30;
   const message = `,"msg":${JSON.stringify(AUDIT_MESSAGE)}}\n`;
   // pino's isoTime, made once per millisecond: at thousands of hits a second, toISOString per line
@@ -68,7 +80,7 @@ export function createAuditLog(logger: Logger): AuditLog {
     return time;
   };
 
-  const identityPart = (identity: PodIdentity): string => {
+  const identityPart = (identity: AuditIdentity): string => {
     let part = identities.get(identity);
     if (part === undefined) {
       part = fields({
@@ -82,7 +94,7 @@ export function createAuditLog(logger: Logger): AuditLog {
     return part;
   };
 
-  const credentialsPart = (credentials: RoleCredentials, expiration: string): string => {
+  const credentialsPart = (credentials: AuditCredentials, expiration: string): string => {
     let part = credentialsParts.get(credentials);
     if (part === undefined) {
       part = fields({ roleArn: credentials.roleArn, accessKeyId: credentials.accessKeyId, expiration });

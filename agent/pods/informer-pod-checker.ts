@@ -1,5 +1,5 @@
 import type { PodIdentity } from '../auth/token-verifier.js';
-import { checkInteger } from '../config/option-checks.js';
+import { checkInteger } from '../checks/option-checks.js';
 import { AgentError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { PodChecker, PodRecord } from './pod-checker.js';

@@ -1,5 +1,5 @@
 import { AuthenticationV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { checkInteger } from '../config/option-checks.js';
+import { checkInteger } from '../checks/option-checks.js';
 import { AgentError } from '../errors.js';
 import type { TokenReviewer, TokenReviewResult } from './pod-checker.js';
 

@@ -1,5 +1,5 @@
 import { CoreV1Api, type KubeConfig, ListWatch, type V1Pod, Watch } from '@kubernetes/client-node';
-import { checkInteger } from '../config/option-checks.js';
+import { checkInteger } from '../checks/option-checks.js';
 import { DEFAULT_RETRY_DELAY_MS, keepWatching, type Watching } from '../kube/keep-watching.js';
 import type { Log } from '../log/logger.js';
 import type { PodStore } from './pod-store.js';

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { checkInteger } from '../config/option-checks.js';
+import { checkInteger } from '../checks/option-checks.js';
 import type { PodRecord } from './pod-checker.js';
 import { isFinished, type PodLike, toPodRecord } from './pod-record.js';
 

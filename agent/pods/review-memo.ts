@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { VerifiedToken } from '../auth/token-verifier.js';
+import { checkInteger } from '../checks/option-checks.js';
 import type { Clock } from '../clock.js';
-import { checkInteger } from '../config/option-checks.js';
 import { AgentError } from '../errors.js';
 import { createRateLimiter } from '../limits/rate-limiter.js';
 import type { TokenReviewer } from './pod-checker.js';

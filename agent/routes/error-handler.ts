@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { AgentError, type AgentErrorCode, isAgentError } from '../errors.js';
+import { AgentError, errorBody, isAgentError } from '../errors.js';
 
 /** Fastify's own client errors that can reach the handler, mapped to contract codes. */
 function fromFastifyError(error: FastifyError): AgentError | undefined {
@@ -9,11 +9,6 @@ function fromFastifyError(error: FastifyError): AgentError | undefined {
     return new AgentError('InvalidRequest', { cause: error });
   }
   return undefined;
-}
-
-/** The JSON error body of contract §1 (bytes, so the content type stays exactly `application/json`). */
-export function errorBody(code: AgentErrorCode, message: string): Buffer {
-  return Buffer.from(JSON.stringify({ code, message }));
 }
 
 /**

@@ -1,7 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type AgentErrorCode, ERROR_TABLE } from '../errors.js';
-import { errorBody } from '../routes/error-handler.js';
+import { type AgentErrorCode, ERROR_TABLE, errorBody } from '../errors.js';
 
 /** A socket as Node hands it to `clientError`, with the response in flight on it, if any. */
 type ClientSocket = Duplex & {

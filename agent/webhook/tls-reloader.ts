@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
-import { checkInteger } from '../config/option-checks.js';
+import { checkInteger } from '../checks/option-checks.js';
 import type { Log } from '../log/logger.js';
 import type { WebhookMetrics } from './webhook-metrics.js';
 

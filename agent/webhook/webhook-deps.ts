@@ -7,7 +7,7 @@ import { type AssociationStore, createAssociationStore } from '../associations/a
 import type { Clock } from '../clock.js';
 import type { WebhookConfig } from '../config/parse-config.js';
 import { ConfigError } from '../errors.js';
-import type { KubeConfigSource } from '../pods/kube-config.js';
+import type { KubeConfigSource } from '../kube/kube-config.js';
 import type { WebhookDeps } from './webhook-app.js';
 import { createWebhookMetrics } from './webhook-metrics.js';
 
@@ -44,7 +44,7 @@ export async function createWebhookDeps(
     // Loaded only here: the Kubernetes client costs start-up time the file-only webhook never needs.
     const [{ createAnnotationRoles }, { loadKubeConfig }] = await Promise.all([
       import('../associations/annotation-roles.js'),
-      import('../pods/kube-config.js'),
+      import('../kube/kube-config.js'),
     ]);
     let kubeConfig: ReturnType<typeof loadKubeConfig>;
     try {

@@ -1,6 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { AgentError, isAgentError } from '../errors.js';
-import { errorBody } from '../routes/error-handler.js';
+import { AgentError, errorBody, isAgentError } from '../errors.js';
 import type { WebhookMetrics } from './webhook-metrics.js';
 
 /** Fastify's client errors before the route runs, with messages that say what the API server must send. */

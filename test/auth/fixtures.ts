@@ -1,8 +1,8 @@
 import type { CryptoKey, FlattenedJWSInput, JSONWebKeySet, JWSHeaderParameters } from 'jose';
 import { Registry } from 'prom-client';
 import { createJwtVerifier, type JwtVerifierOptions } from '../../agent/auth/jwt-verifier.js';
+import type { KeyFetcher, KeyFetchResult } from '../../agent/auth/key-fetcher.js';
 import { createKeySet, type KeySet, type TokenKeySet } from '../../agent/auth/key-set.js';
-import type { KeyFetcher, KeyFetchResult } from '../../agent/auth/key-sources.js';
 import type { TokenVerifier } from '../../agent/auth/token-verifier.js';
 import type { Clock } from '../../agent/clock.js';
 import { AgentError } from '../../agent/errors.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { INIT_EXIT } from '../../agent/init/run-init.js';
+import { INIT_EXIT } from '../../agent/config/init-exit-codes.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/agent/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'init-netns-'));

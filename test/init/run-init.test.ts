@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { INIT_EXIT } from '../../agent/config/init-exit-codes.js';
 import type { InitConfig } from '../../agent/config/parse-config.js';
-import { INIT_EXIT, type InitLogger, runInit } from '../../agent/init/run-init.js';
+import { type InitLogger, runInit } from '../../agent/init/run-init.js';
 import { FakeIp } from './fake-ip.js';
 
 const CONFIG: InitConfig = {

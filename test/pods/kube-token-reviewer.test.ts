@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isAgentError } from '../../agent/errors.js';
-import { loadKubeConfig } from '../../agent/pods/kube-config.js';
+import { loadKubeConfig } from '../../agent/kube/kube-config.js';
 import { createKubeTokenReviewer, POD_UID_EXTRA } from '../../agent/pods/kube-token-reviewer.js';
 import { type KubeApi, startKubeApi } from '../../test-support/kube-api.js';
 import { listenOnLoopback } from '../../test-support/loopback.js';

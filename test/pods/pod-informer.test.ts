@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadKubeConfig } from '../../agent/pods/kube-config.js';
+import { loadKubeConfig } from '../../agent/kube/kube-config.js';
 import { createPodInformer, type PodInformer } from '../../agent/pods/pod-informer.js';
 import { createPodStore, type PodStore } from '../../agent/pods/pod-store.js';
 import { type KubeApi, type KubeObject, startKubeApi } from '../../test-support/kube-api.js';

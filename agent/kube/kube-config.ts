@@ -1,5 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { kubernetesBaseUrl, SERVICE_ACCOUNT_DIR } from '../auth/kubernetes-key-source.js';
+import { kubernetesBaseUrl, SERVICE_ACCOUNT_DIR } from './in-cluster.js';
 
 /** Where the API server is: `--kubeconfig`, else the in-cluster service account. */
 export interface KubeConfigSource {

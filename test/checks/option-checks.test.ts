@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkInteger, checkMilliseconds, checkRegion } from '../../agent/config/option-checks.js';
+import { checkInteger, checkMilliseconds, checkRegion } from '../../agent/checks/option-checks.js';
 
 describe('checkInteger', () => {
   it.each([

@@ -1,6 +1,6 @@
 /**
- * Checks a component's integer option at construction (STYLE "Configuration": the message names the
- * option). Returns `value`; throws a `TypeError` when it is not a safe integer of at least `min`.
+ * Checks a component's integer option at construction; the message names the option, so a wrong
+ * value points at its source. Returns `value`; throws a `TypeError` when it is not a safe integer of at least `min`.
  *
  * @param name the option as callers spell it, quoted in the message (`"maxEntries" must be ...`).
  * @param min the least allowed value. Default 1.
