@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { checkInteger } from '../config/option-checks.js';
+import { checkInteger } from '../checks/option-checks.js';
 import { normaliseAddress } from './rate-limiter.js';
 
 /** Caps on the connections a listener holds open at once. */

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { PodIdentity } from '../auth/token-verifier.js';
+import { checkInteger } from '../checks/option-checks.js';
 import type { Clock } from '../clock.js';
-import { checkInteger } from '../config/option-checks.js';
 import { AgentError, type AgentErrorCode, isAgentError } from '../errors.js';
 import { createRateLimiter } from './rate-limiter.js';
 
