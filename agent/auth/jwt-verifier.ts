@@ -118,6 +118,10 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
       throw unavailable(
         new Error('the token issuer is not known yet (key source discovery has not succeeded)'),
       );
+    // The API server's own tokens carry its issuer as audience: once discovery names an issuer equal
+    // to --audience, every token of that audience could be an API-server token (security.md threat 1).
+    if (expected === audience)
+      return fail('InvalidToken', undefined, new Error('"audience" equals the discovered issuer'));
     try {
       decodeProtectedHeader(token);
       decodeJwt(token);
@@ -127,6 +131,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
     }
     const generation = keySet.generation();
     let identity: VerifiedToken['identity'];
+    let aud: unknown;
     try {
       const { payload } = await jwtVerify(token, (header, input) => keySet.getKey(header, input), {
         algorithms: [...ALLOWED_ALGORITHMS],
@@ -136,6 +141,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
         currentDate: new Date(clock.now()),
         requiredClaims: ['exp', 'iat', 'sub'],
       });
+      aud = payload.aud;
       identity = toPodIdentity(payload, (payload.exp as number) * 1000);
     } catch (error) {
       if (isAgentError(error)) return fail(error.code, tokenHash, error.cause);
@@ -144,6 +150,10 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
       const { code, cacheable } = fromJoseError(error);
       return fail(code, cacheable ? tokenHash : undefined, error);
     }
+    // jose accepts `aud` when it includes ours; a token meant for us and for another audience too
+    // could be replayed there, or came from there: only ours, alone, is accepted.
+    if (Array.isArray(aud) ? aud.length !== 1 : aud !== audience)
+      return fail('InvalidToken', tokenHash, new Error('the token has audiences besides ours'));
     if (nodeName !== undefined && identity.nodeName !== undefined && identity.nodeName !== nodeName)
       return fail('TokenNotBound', tokenHash, new Error('token is bound to another node'));
     if (nodeName !== undefined && identity.nodeName === undefined) count('no_node_claim');
@@ -158,7 +168,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   };
 
   return {
-    isReady: () => keySet.isLoaded() && issuer() !== undefined,
+    isReady: () => keySet.isLoaded() && issuer() !== undefined && issuer() !== audience,
     async verify(header: string | undefined): Promise<VerifiedToken> {
       // The memo is keyed by the token itself, which passed the raw checks when it was stored: a
       // repeat skips those regular expressions and the SHA-256 (most of a hit's cost, measured in

@@ -110,6 +110,7 @@ export function registerCredentialsRoute(app: FastifyInstance, deps: Credentials
       expiration: response.expiration,
       outcome,
     });
-    return reply.type('application/json').send(response.body);
+    // Secrets: no cache on the way (a proxy a pod set up by mistake, a debugging tool) may keep them.
+    return reply.type('application/json').header('cache-control', 'no-store').send(response.body);
   });
 }
