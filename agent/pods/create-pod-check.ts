@@ -35,7 +35,8 @@ export function createPodCheck(options: PodCheckOptions): PodChecker | undefined
   if (config.podCheck === 'off') return undefined;
   const kubeConfig = options.kubeConfig();
   const reviewer = options.reviewer ?? createKubeTokenReviewer({ kubeConfig, audience: config.audience });
-  const reviews = createReviewMemo({ reviewer, clock });
+  // A token from another node is never served: the review must place its pod on this node.
+  const reviews = createReviewMemo({ reviewer, clock, nodeName: config.nodeName });
   if (config.podCheck === 'tokenreview') return createReviewPodChecker(reviews, metrics);
   if (config.nodeName === undefined) throw new Error('--pod-check informer needs --node-name');
   const store = createPodStore({ onGone: options.onPodGone });

@@ -60,6 +60,10 @@ export function createInformerPodChecker(options: InformerPodCheckerOptions): Po
       // about every pod of the node at once.
       else if (pod === undefined && !informer.isSynced())
         pod = await store.waitFor(identity.podUid, () => true, podWaitMs);
+      // Without a node claim only the watch of this node's pods, or a review that names the node,
+      // places the pod here: give the watch its chance first (old clusters' reviews name no node).
+      if (pod === undefined && identity.nodeName === undefined && !requirePodIp)
+        pod = await store.waitFor(identity.podUid, () => true, podWaitMs);
       if (pod === undefined) {
         if (requirePodIp) return refuse('pod_not_found', 'the pod is not known on this node');
         if (!(await reviews.isAlive(verified)))

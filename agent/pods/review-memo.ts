@@ -30,6 +30,12 @@ export interface ReviewMemoOptions {
   readonly maxInFlight?: number | undefined;
   /** New reviews started per second. Default {@link DEFAULT_MAX_REVIEWS_PER_SECOND}. */
   readonly maxPerSecond?: number | undefined;
+  /**
+   * This node (`--node-name`): a review confirms a pod only when it establishes that the pod runs
+   * here, by the review's node name or, when the review names none, by the token's own node claim.
+   * Undefined: no node rule.
+   */
+  readonly nodeName?: string | undefined;
 }
 
 /** Asks "is this token's pod alive?" through TokenReview, at most once per token per TTL. */
@@ -65,8 +71,12 @@ export function createReviewMemo(options: ReviewMemoOptions): ReviewMemo {
 
   const ask = async (verified: VerifiedToken): Promise<boolean> => {
     const result = await reviewer.review(verified.token);
+    const { identity } = verified;
+    const node = result.nodeName ?? identity.nodeName;
     const alive =
-      result.authenticated && (result.podUid === undefined || result.podUid === verified.identity.podUid);
+      result.authenticated &&
+      (result.podUid === undefined || result.podUid === identity.podUid) &&
+      (options.nodeName === undefined || node === options.nodeName);
     answers.set(verified.tokenHash, { alive, until: clock.now() + ttlMs });
     return alive;
   };

@@ -4,7 +4,7 @@
  * not delivered are confirmed by TokenReview, and `--require-pod-ip` binds a token to its pod's IP.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POD_UID_EXTRA } from '../../agent/pods/kube-token-reviewer.js';
+import { NODE_NAME_EXTRA, POD_UID_EXTRA } from '../../agent/pods/kube-token-reviewer.js';
 import { stableUid } from '../../test-support/cluster-keys.js';
 import { type KubeApi, type KubeObject, startKubeApi } from '../../test-support/kube-api.js';
 import { isMotoAvailable } from '../../test-support/moto.js';
@@ -32,8 +32,8 @@ async function eventually(condition: () => Promise<boolean>, ms = 15_000): Promi
 describe.skipIf(!motoAvailable)('the agent with the informer pod check', () => {
   let api: KubeApi;
   let story: Story;
-  /** Pod names the TokenReview handler confirms. */
-  const reviewable = new Set<string>();
+  /** Pod names the TokenReview handler confirms, with the node it names for each (as API servers 1.30+ do). */
+  const reviewable = new Map<string, string>();
 
   beforeAll(async () => {
     api = await startKubeApi();
@@ -43,7 +43,11 @@ describe.skipIf(!motoAvailable)('the agent with the informer pod check', () => {
       const pod = claims['kubernetes.io']?.pod as { name: string; uid: string } | undefined;
       const status =
         pod !== undefined && reviewable.has(pod.name)
-          ? { authenticated: true, audiences: [AUDIENCE], user: { extra: { [POD_UID_EXTRA]: [pod.uid] } } }
+          ? {
+              authenticated: true,
+              audiences: [AUDIENCE],
+              user: { extra: { [POD_UID_EXTRA]: [pod.uid], [NODE_NAME_EXTRA]: [reviewable.get(pod.name)] } },
+            }
           : { authenticated: false, error: 'pod not found' };
       return { status: 201, body: { kind: 'TokenReview', apiVersion: 'authentication.k8s.io/v1', status } };
     });
@@ -85,8 +89,17 @@ describe.skipIf(!motoAvailable)('the agent with the informer pod check', () => {
   });
 
   it('confirms a pod the watch has not delivered with TokenReview and serves it', async () => {
-    reviewable.add('brand-new-pod');
+    reviewable.set('brand-new-pod', 'n1');
     expect((await ask('brand-new-pod')).status).toBe(200);
+  });
+
+  it('refuses a pod the watch has not delivered when TokenReview places it on another node', async () => {
+    reviewable.set('roaming-pod', 'n2');
+    const before = story.eksAuth.calls.total;
+    const answer = await ask('roaming-pod');
+    expect(answer.status).toBe(403);
+    expect(answer.body.code).toBe('TokenNotBound');
+    expect(story.eksAuth.calls.total).toBe(before);
   });
 
   it('refuses a deleted pod at once and drops its cached credentials', async () => {

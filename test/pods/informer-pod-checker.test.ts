@@ -40,6 +40,15 @@ describe('createInformerPodChecker', () => {
     expect(reviewer.tokens).toHaveLength(0);
   });
 
+  it('waits for the watch, not a TokenReview, when a token without a node claim names a pod not seen yet', async () => {
+    const { store, reviewer, outcome } = setup();
+    const token = verifiedToken('a');
+    const unclaimed = { ...token, identity: { ...token.identity, nodeName: undefined } };
+    setTimeout(() => store.upsert(pod('a')), 10);
+    expect(await outcome(unclaimed)).toBe('ok');
+    expect(reviewer.tokens).toHaveLength(0);
+  });
+
   it('accepts a terminating pod until it is deleted', async () => {
     const { store, outcome } = setup();
     store.upsert(pod('a', { deleting: true }));

@@ -44,6 +44,24 @@ describe('createReviewMemo', () => {
     expect(await memo.isAlive(verifiedToken('a'))).toBe(false);
   });
 
+  it.each<[string, string | undefined, string | undefined, boolean]>([
+    ['names this node', 'node-a', undefined, true],
+    ['names another node', 'node-b', 'node-a', false],
+    ['names no node, and the token claims this node', undefined, 'node-a', true],
+    ['names no node, and the token has no node claim (clusters before 1.30)', undefined, undefined, false],
+  ])('with --node-name, confirms a pod only when the review %s', async (_, reviewNode, tokenNode, alive) => {
+    const clock = new ManualClock();
+    const memo = createReviewMemo({
+      reviewer: { review: async () => ({ authenticated: true, podUid: 'a', nodeName: reviewNode }) },
+      clock,
+      nodeName: 'node-a',
+    });
+    const token = verifiedToken('a');
+    expect(await memo.isAlive({ ...token, identity: { ...token.identity, nodeName: tokenNode } })).toBe(
+      alive,
+    );
+  });
+
   it('starts at most twice maxPerSecond new reviews at once, then one more per 1/maxPerSecond s', async () => {
     const { reviewer, memo, clock } = setup({ maxPerSecond: 2 });
     for (const name of ['a', 'b', 'c', 'd']) await memo.isAlive(verifiedToken(name));
