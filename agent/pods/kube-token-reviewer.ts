@@ -49,7 +49,11 @@ export function createKubeTokenReviewer(options: KubeTokenReviewerOptions): Toke
         const status = answer.status;
         const authenticated = status?.authenticated === true && (status.audiences ?? []).includes(audience);
         const extra = status?.user?.extra;
-        return { authenticated, podUid: extra?.[POD_UID_EXTRA]?.[0], nodeName: extra?.[NODE_NAME_EXTRA]?.[0] };
+        return {
+          authenticated,
+          podUid: extra?.[POD_UID_EXTRA]?.[0],
+          nodeName: extra?.[NODE_NAME_EXTRA]?.[0],
+        };
       } catch (cause) {
         // The client's error may quote the request body, which holds the token: keep only the status.
         throw new AgentError('UpstreamUnavailable', { retryable: true, cause: describe(cause) });

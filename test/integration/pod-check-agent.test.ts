@@ -102,6 +102,26 @@ describe.skipIf(!motoAvailable)('the agent with the informer pod check', () => {
     expect(story.eksAuth.calls.total).toBe(before);
   });
 
+  it("keeps one service account's many unseen pods to its share of the TokenReview budget, and reviews another account's pod", async () => {
+    const reviews = () => api.requests.filter((r) => r.path.endsWith('/tokenreviews')).length;
+    const before = reviews();
+    const tokens = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        story.podToken({ podName: `minted-${i}`, serviceAccount: 'minter' }),
+      ),
+    );
+    const codes = await Promise.all(
+      tokens.map(async (token) => {
+        const response = await fetch(story.agent.url, { headers: { authorization: token } });
+        return ((await response.json()) as { code?: string }).code;
+      }),
+    );
+    expect(codes.filter((c) => c === 'Throttled').length).toBeGreaterThanOrEqual(30);
+    expect(reviews() - before).toBeLessThanOrEqual(10);
+    reviewable.set('other-account-pod', 'n1');
+    expect((await ask('other-account-pod')).status).toBe(200);
+  });
+
   it('refuses a deleted pod at once and drops its cached credentials', async () => {
     expect((await ask('s3-access-pod')).status).toBe(200);
     const entries = async () =>

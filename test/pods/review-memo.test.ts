@@ -4,7 +4,14 @@ import { createReviewMemo } from '../../agent/pods/review-memo.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 import { FakeReviewer, unavailable, verifiedToken } from './fakes.js';
 
-function setup(options: { maxEntries?: number; maxInFlight?: number; maxPerSecond?: number } = {}) {
+function setup(
+  options: {
+    maxEntries?: number;
+    maxInFlight?: number;
+    maxPerSecond?: number;
+    maxPerAccountPerSecond?: number;
+  } = {},
+) {
   const clock = new ManualClock();
   const reviewer = new FakeReviewer();
   const memo = createReviewMemo({ reviewer, clock, ttlMs: 30_000, ...options });
@@ -73,6 +80,25 @@ describe('createReviewMemo', () => {
     expect(reviewer.tokens).toHaveLength(5);
   });
 
+  it("keeps one service account's many tokens to its own share of the node's review budget", async () => {
+    const { reviewer, memo } = setup({ maxPerSecond: 20 });
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        memo.isAlive(verifiedToken(`pod-${i}`)).then(
+          () => 'asked',
+          (error: unknown) => (isAgentError(error) ? error.code : 'other'),
+        ),
+      ),
+    );
+    expect(answers.filter((a) => a === 'asked')).toHaveLength(10);
+    expect(answers.filter((a) => a === 'Throttled')).toHaveLength(20);
+    const other = verifiedToken('b');
+    expect(await memo.isAlive({ ...other, identity: { ...other.identity, serviceAccount: 'other' } })).toBe(
+      false,
+    );
+    expect(reviewer.tokens).toHaveLength(11);
+  });
+
   it('shares one review between concurrent asks for one token', async () => {
     const { reviewer, memo } = setup();
     reviewer.alive.add('a');
@@ -105,7 +131,7 @@ describe('createReviewMemo', () => {
   });
 
   it('keeps a bounded number of answers', async () => {
-    const { memo } = setup({ maxEntries: 5, maxPerSecond: 100 });
+    const { memo } = setup({ maxEntries: 5, maxPerSecond: 100, maxPerAccountPerSecond: 100 });
     for (let i = 0; i < 50; i++) await memo.isAlive(verifiedToken(`p${i}`));
     expect(memo.size).toBe(5);
   });
