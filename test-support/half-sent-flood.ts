@@ -16,7 +16,10 @@ export interface HalfSentFloodOptions {
   readonly sources: readonly string[];
   /** Connections each source keeps open (reopening closed ones). */
   readonly perSource: number;
-  /** Bytes of header sent on each connection before it goes silent. Default 15 KiB (under the 16 KiB cap). */
+  /**
+   * Bytes of header sent on each connection before it goes silent. Default 15 KiB (under the 16 KiB
+   * cap); 0 sends nothing at all (for a TLS listener: a handshake that never starts).
+   */
   readonly headerBytes?: number;
   /** The flood stops reopening after this long, milliseconds. */
   readonly durationMs: number;
@@ -43,9 +46,11 @@ export function startHalfSentFlood(options: HalfSentFloodOptions): HalfSentFlood
   const host = options.host ?? '127.0.0.1';
   const maxAttempts = options.maxAttempts ?? 200_000;
   const head = `GET /v1/credentials HTTP/1.1\r\nHost: ${host}:${options.port}\r\nX-Pad: `;
-  const payload = Buffer.from(
-    head + 'a'.repeat(Math.max(0, (options.headerBytes ?? 15 * 1024) - head.length)),
-  );
+  const headerBytes = options.headerBytes ?? 15 * 1024;
+  const payload =
+    headerBytes === 0
+      ? Buffer.alloc(0)
+      : Buffer.from(head + 'a'.repeat(Math.max(0, headerBytes - head.length)));
   const sockets = new Set<Socket>();
   let attempts = 0;
   let peakOpen = 0;
@@ -59,7 +64,7 @@ export function startHalfSentFlood(options: HalfSentFloodOptions): HalfSentFlood
     socket.setNoDelay(true);
     socket.on('connect', () => {
       peakOpen = Math.max(peakOpen, sockets.size);
-      socket.write(payload);
+      if (payload.length > 0) socket.write(payload);
     });
     socket.on('error', () => socket.destroy());
     socket.resume();
