@@ -1,7 +1,8 @@
 /**
  * Verification rules checked against the built agent as a pod would meet them (security.md threats
- * 1, 6 and 10): exact audience, `Cache-Control: no-store` on credentials, and a token refused only
- * for its not-before accepted once that has come.
+ * 1, 2, 6 and 10): exact audience, an EKS Auth answer about another service account never served,
+ * `Cache-Control: no-store` on credentials, and a token refused only for its not-before accepted
+ * once that has come.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +32,20 @@ describe('the built agent verifying tokens', () => {
     expect(await ask(token)).toMatchObject({ status: 401, code: 'InvalidToken' });
     expect(local.eksAuth.calls.total).toBe(before);
   });
+
+  it('never serves or caches credentials the credential service says are for another service account', async () => {
+    local.eksAuth.setFault('wrong-subject');
+    try {
+      const token = await local.token({ podName: 'mixed-up' });
+      expect(await ask(token)).toMatchObject({ status: 503, code: 'UpstreamUnavailable' });
+      local.eksAuth.setFault('none');
+      const before = local.eksAuth.calls.total;
+      expect(await ask(token)).toMatchObject({ status: 200 });
+      expect(local.eksAuth.calls.total).toBe(before + 1);
+    } finally {
+      local.eksAuth.setFault('none');
+    }
+  }, 30_000);
 
   it('answers credentials with Cache-Control: no-store', async () => {
     expect(await ask(await local.token())).toMatchObject({ status: 200, cacheControl: 'no-store' });
