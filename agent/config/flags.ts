@@ -203,6 +203,13 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
     help: "Require the request's source address to be the token's pod IP (pods not on the host network). Needs --pod-check informer.",
   }),
   flag({
+    name: 'pod-watch-stale-after',
+    kind: 'duration',
+    commands: SERVER,
+    defaults: { server: '60s' },
+    help: 'With --pod-check informer: how long the pod watch may keep failing before /readyz turns 503 (pods deleted meanwhile may still be served).',
+  }),
+  flag({
     name: 'rate-limit',
     kind: 'count',
     commands: SERVER,

@@ -48,6 +48,8 @@ export interface ServerConfig extends CommonConfig {
   readonly nodeName: string | undefined;
   readonly podCheck: 'informer' | 'tokenreview' | 'off';
   readonly requirePodIp: boolean;
+  /** `--pod-watch-stale-after`, milliseconds. */
+  readonly podWatchStaleAfterMs: number;
   /** Requests per second per source address; 0 is off. */
   readonly rateLimit: number;
   /** Milliseconds. */
@@ -294,6 +296,7 @@ function build(
     nodeName,
     podCheck,
     requirePodIp,
+    podWatchStaleAfterMs: num('pod-watch-stale-after'),
     rateLimit: num('rate-limit'),
     minRemainingMs: num('min-remaining'),
     maxCacheSize,

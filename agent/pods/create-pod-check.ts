@@ -12,7 +12,8 @@ import { createReviewPodChecker } from './review-pod-checker.js';
 
 /** Options of {@link createPodCheck}. */
 export interface PodCheckOptions {
-  readonly config: Pick<ServerConfig, 'podCheck' | 'nodeName' | 'requirePodIp' | 'audience'>;
+  readonly config: Pick<ServerConfig, 'podCheck' | 'nodeName' | 'requirePodIp' | 'audience'> &
+    Partial<Pick<ServerConfig, 'podWatchStaleAfterMs'>>;
   /** Loads the API server's address and credentials (only called when the check is on). */
   readonly kubeConfig: () => KubeConfig;
   readonly clock: Clock;
@@ -46,6 +47,7 @@ export function createPodCheck(options: PodCheckOptions): PodChecker | undefined
     store,
     logger,
     retryDelayMs: options.retryDelayMs,
+    clock,
   });
   informer.start();
   return createInformerPodChecker({
@@ -54,5 +56,6 @@ export function createPodCheck(options: PodCheckOptions): PodChecker | undefined
     reviews,
     metrics,
     requirePodIp: config.requirePodIp,
+    staleAfterMs: config.podWatchStaleAfterMs,
   });
 }

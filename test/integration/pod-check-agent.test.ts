@@ -32,6 +32,7 @@ async function eventually(condition: () => Promise<boolean>, ms = 15_000): Promi
 describe.skipIf(!motoAvailable)('the agent with the informer pod check', () => {
   let api: KubeApi;
   let story: Story;
+  let closed = false;
   /** Pod names the TokenReview handler confirms, with the node it names for each (as API servers 1.30+ do). */
   const reviewable = new Map<string, string>();
 
@@ -61,7 +62,7 @@ describe.skipIf(!motoAvailable)('the agent with the informer pod check', () => {
   }, 120_000);
   afterAll(async () => {
     await story?.stop();
-    await api?.close();
+    if (!closed) await api?.close();
   });
 
   const ask = async (podName: string) => {
@@ -142,4 +143,15 @@ describe.skipIf(!motoAvailable)('the agent with the informer pod check', () => {
     expect(stolen.status).toBe(403);
     expect(stolen.body.code).toBe('TokenNotBound');
   });
+
+  it('turns /readyz 503 once the pod watch has kept failing past --pod-watch-stale-after', async () => {
+    await story.restartAgent(['--pod-watch-stale-after', '2s']);
+    const ready = async () => (await fetch(`http://127.0.0.1:${story.agent.probePort}/readyz`)).status;
+    expect(await ready()).toBe(200);
+    await api.close(); // every list and watch of the agent fails from now on
+    closed = true;
+    const started = Date.now();
+    await eventually(async () => (await ready()) === 503);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }, 30_000);
 });
