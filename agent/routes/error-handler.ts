@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { systemClock } from '../clock.js';
 import { AgentError, errorBody, isAgentError } from '../errors.js';
+import { createLogBudget, type LogBudget } from '../limits/log-budget.js';
 
 /** Fastify's own client errors that can reach the handler, mapped to contract codes. */
 function fromFastifyError(error: FastifyError): AgentError | undefined {
@@ -14,8 +16,13 @@ function fromFastifyError(error: FastifyError): AgentError | undefined {
 /**
  * The one root error handler: `AgentError`s become their status and fixed JSON body; anything else is
  * logged with the request id and answered with a generic 500. Upstream text and tokens are never echoed.
+ * Refusals and upstream failures are logged within `budget` (default 20 lines per second): past it
+ * they are counted, and the next line written says how many were dropped (`droppedLines`).
  */
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(
+  app: FastifyInstance,
+  budget: LogBudget = createLogBudget(systemClock),
+): void {
   app.setErrorHandler((raw, request, reply) => {
     const error = isAgentError(raw) ? raw : fromFastifyError(raw as FastifyError);
     if (error === undefined) {
@@ -25,11 +32,18 @@ export function registerErrorHandling(app: FastifyInstance): void {
         .type('application/json')
         .send(errorBody('InternalError', `Internal error (request ${request.id}).`));
     }
-    if (error.statusCode >= 500) request.log.warn({ err: error, reqId: request.id }, 'request failed');
     // A flood is throttled by the thousand per second: those refusals stay out of the info log.
-    else if (error.code === 'Throttled')
+    if (error.code === 'Throttled')
       request.log.debug({ code: error.code, reqId: request.id }, 'request throttled');
-    else request.log.info({ code: error.code, reqId: request.id }, 'request refused');
+    else {
+      // Within the budget only; the next line written counts the ones dropped meanwhile.
+      const dropped = budget.take();
+      if (dropped !== undefined) {
+        const fields = { reqId: request.id, ...(dropped > 0 ? { droppedLines: dropped } : {}) };
+        if (error.statusCode >= 500) request.log.warn({ err: error, ...fields }, 'request failed');
+        else request.log.info({ code: error.code, ...fields }, 'request refused');
+      }
+    }
     return reply.code(error.statusCode).type('application/json').send(errorBody(error.code, error.message));
   });
   app.setNotFoundHandler((request, reply) => {

@@ -62,4 +62,21 @@ describe('the built agent against pods without an association', () => {
     expect(calls).toBe(codes.get('AccessDenied'));
     expect(codes.get('Throttled')).toBe(400 - calls);
   }, 60_000);
+
+  it('logs refused requests within its line budget during a flood, saying how many lines it dropped', async () => {
+    const linesBefore = local.agent.lines.length;
+    const started = Date.now();
+    for (let batch = 0; batch < 20; batch++)
+      await Promise.all(Array.from({ length: 100 }, (_, i) => ask(`not-a-jwt-${batch}-${i}`)));
+    const seconds = (Date.now() - started) / 1000;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const refused = local.agent.lines
+      .slice(linesBefore)
+      .map((line) => JSON.parse(line) as { msg?: string; droppedLines?: number })
+      .filter((line) => line.msg === 'request refused');
+    // Burst 100, then 20 lines per second, for 2,000 refusals.
+    expect(refused.length).toBeLessThanOrEqual(100 + Math.ceil(20 * seconds) + 1);
+    expect(refused.some((line) => (line.droppedLines ?? 0) > 0)).toBe(true);
+    expect(await ask(await local.token())).toMatchObject({ status: 200 });
+  }, 60_000);
 });
