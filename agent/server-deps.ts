@@ -9,6 +9,7 @@ import { createCredentialCache } from './cache/create-credential-cache.js';
 import type { CredentialCache } from './cache/credential-cache.js';
 import type { Clock } from './clock.js';
 import type { ServerConfig } from './config/parse-config.js';
+import { plainHttpFlags } from './config/plain-http.js';
 import { createExchanger } from './exchange/create-exchanger.js';
 import { createMissGuard } from './limits/miss-guard.js';
 import { createRateLimitAdmission } from './limits/rate-limit-admission.js';
@@ -37,6 +38,12 @@ export interface ServerEnvironment {
  */
 export async function createServerDeps(config: ServerConfig, env: ServerEnvironment): Promise<Deps> {
   const { logger, clock } = env;
+  const plainHttp = plainHttpFlags(config);
+  if (plainHttp.length > 0)
+    logger.warn(
+      { flags: plainHttp },
+      'plain-http URLs: tokens, credentials or signing keys cross the network unencrypted (use only for local stand-ins)',
+    );
   const metrics = createMetrics(new Registry());
   const tokenAuth = createTokenAuth({
     config,

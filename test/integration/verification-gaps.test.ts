@@ -47,6 +47,13 @@ describe('the built agent verifying tokens', () => {
     }
   }, 30_000);
 
+  it('warned at start-up that --endpoint is plain http', () => {
+    const warning = local.agent.lines
+      .map((line) => JSON.parse(line) as { level?: string; flags?: string[]; msg?: string })
+      .find((line) => line.msg?.startsWith('plain-http URLs'));
+    expect(warning).toMatchObject({ level: 'warn', flags: ['--endpoint'] });
+  });
+
   it('answers credentials with Cache-Control: no-store', async () => {
     expect(await ask(await local.token())).toMatchObject({ status: 200, cacheControl: 'no-store' });
   });
