@@ -105,7 +105,7 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
     minRemainingMs: config.minRemainingMs,
     logger,
     // A pod without an association, asking in a loop, must not become one upstream call per request.
-    missGuard: createMissGuard({ clock }),
+    missGuard: createMissGuard({ clock, refusalTtlMs: config.refusalMemoryMs }),
   });
   cacheRef = cache;
   // A deleted pod's credentials go at once and, being gone, are never refreshed (security.md threat 4).

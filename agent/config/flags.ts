@@ -210,6 +210,13 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
     help: 'With --pod-check informer: how long the pod watch may keep failing before /readyz turns 503 (pods deleted meanwhile may still be served).',
   }),
   flag({
+    name: 'refusal-memory',
+    kind: 'duration',
+    commands: SERVER,
+    defaults: { server: '30s' },
+    help: 'How long a service account the credential service refused (NoAssociation, AccessDenied) is answered without asking again; 0s turns it off.',
+  }),
+  flag({
     name: 'rate-limit',
     kind: 'count',
     commands: SERVER,

@@ -50,6 +50,8 @@ export interface ServerConfig extends CommonConfig {
   readonly requirePodIp: boolean;
   /** `--pod-watch-stale-after`, milliseconds. */
   readonly podWatchStaleAfterMs: number;
+  /** `--refusal-memory`, milliseconds; 0 = off. */
+  readonly refusalMemoryMs: number;
   /** Requests per second per source address; 0 is off. */
   readonly rateLimit: number;
   /** Milliseconds. */
@@ -297,6 +299,7 @@ function build(
     podCheck,
     requirePodIp,
     podWatchStaleAfterMs: num('pod-watch-stale-after'),
+    refusalMemoryMs: num('refusal-memory'),
     rateLimit: num('rate-limit'),
     minRemainingMs: num('min-remaining'),
     maxCacheSize,

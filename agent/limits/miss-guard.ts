@@ -18,7 +18,7 @@ export const DEFAULT_MISSES_PER_SECOND = 20;
 /** Options of {@link createMissGuard}. */
 export interface MissGuardOptions {
   readonly clock: Clock;
-  /** Milliseconds a refusal is remembered. Default {@link DEFAULT_REFUSAL_TTL_MS}. */
+  /** Milliseconds a refusal is remembered; 0 remembers none. Default {@link DEFAULT_REFUSAL_TTL_MS}. */
   readonly refusalTtlMs?: number | undefined;
   /** Refusals remembered (LRU). Default {@link DEFAULT_MAX_REFUSALS}. */
   readonly maxRefusals?: number | undefined;
@@ -74,9 +74,10 @@ export function createMissGuard(options: MissGuardOptions): MissGuard {
     'missesPerSecond',
     options.missesPerSecond ?? DEFAULT_MISSES_PER_SECOND,
   );
+  const refusalTtlMs = checkInteger('refusalTtlMs', options.refusalTtlMs ?? DEFAULT_REFUSAL_TTL_MS, 0);
   const refusals = new LRUCache<string, Refusal>({
     max: checkInteger('maxRefusals', options.maxRefusals ?? DEFAULT_MAX_REFUSALS),
-    ttl: checkInteger('refusalTtlMs', options.refusalTtlMs ?? DEFAULT_REFUSAL_TTL_MS),
+    ttl: Math.max(1, refusalTtlMs),
     ttlResolution: 0,
     perf: clock,
   });
@@ -95,7 +96,7 @@ export function createMissGuard(options: MissGuardOptions): MissGuard {
       if (!budget.take('upstream')) throw new AgentError('Throttled', { retryable: true });
     },
     failed(identity, error) {
-      if (isAgentError(error) && REMEMBERED.has(error.code))
+      if (refusalTtlMs > 0 && isAgentError(error) && REMEMBERED.has(error.code))
         refusals.set(accountKey(identity), { identity, error });
     },
     forget(predicate) {

@@ -136,9 +136,9 @@ describe.skipIf(!needs(cgroupProblem(), 'the webhook availability attacks in a m
       process.stderr.write(
         `webhook: ${report.attempts} attempts, cgroup peak ${(memory.peak / 2 ** 20).toFixed(0)} MiB, ${statuses.length} reviews answered\n`,
       );
-      // The flood reopens only what the webhook closed: it held none of the 6,000 for long (the
-      // connection caps close the excess at once, the 5 s handshake timeout the rest).
-      expect(report.attempts).toBeGreaterThan(2 * 20 * 300);
+      // The flood reopens only what the webhook closed: it did not hold all 6,000 (the connection
+      // caps close the excess at once, the 5 s handshake timeout the rest; Node's default is 120 s).
+      expect(report.attempts).toBeGreaterThan(20 * 300);
       expect(child.exitCode).toBeNull();
       expect(memory.oomKills).toBe(0);
       expect(memory.peak).toBeLessThan(WEBHOOK_MEMORY_BYTES * 0.9);

@@ -42,6 +42,15 @@ describe('createMissGuard in the credential cache', () => {
     expect(t.exchanger.calls).toHaveLength(2);
   });
 
+  it('remembers no refusal with refusalTtlMs 0', async () => {
+    const t = setup({ refusalTtlMs: 0 });
+    t.exchanger.failWith = new AgentError('NoAssociation');
+    await codeOf(t.cache.get(podToken('a')));
+    await codeOf(t.cache.get(podToken('a')));
+    expect(t.exchanger.calls).toHaveLength(2);
+    expect(t.missGuard.refusals).toBe(0);
+  });
+
   it('does not remember a retryable failure', async () => {
     const t = setup();
     t.exchanger.failWith = new AgentError('UpstreamUnavailable', { retryable: true });
