@@ -11,12 +11,14 @@ import type { Clock } from './clock.js';
 import type { ServerConfig } from './config/parse-config.js';
 import { plainHttpFlags } from './config/plain-http.js';
 import { createExchanger } from './exchange/create-exchanger.js';
+import { createUpstreamHealth } from './exchange/upstream-health.js';
 import { createMissGuard } from './limits/miss-guard.js';
 import { createRateLimitAdmission } from './limits/rate-limit-admission.js';
 import { createRateLimiter } from './limits/rate-limiter.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createPodBoundVerifier } from './pods/pod-bound-verifier.js';
 import { sealCredentials } from './routes/credentials-body.js';
+import { upstreamRoute } from './upstream/upstream-route.js';
 
 /** Inputs of {@link createServerDeps} that come from outside the config. */
 export interface ServerEnvironment {
@@ -45,12 +47,15 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
       'plain-http URLs: tokens, credentials or signing keys cross the network unencrypted (use only for local stand-ins)',
     );
   const metrics = createMetrics(new Registry());
+  // Proxies, NO_PROXY and AWS_CA_BUNDLE of the calls to AWS and to a remote key set.
+  const route = upstreamRoute(config.upstream);
   const tokenAuth = createTokenAuth({
     config,
     clock,
     metrics,
     logger,
     kubernetes: env.kubernetes,
+    route,
   });
   const { keySet } = tokenAuth;
   void keySet.load();
@@ -86,12 +91,16 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
     onAffected: (affected) =>
       dropCached('associations changed', (identity) => affected(identity.namespace, identity.serviceAccount)),
   });
+  // EKS Auth answers that fail every pod (cluster unknown, node credentials): readiness and a gauge.
+  const health = config.exchange === 'eks-auth' ? createUpstreamHealth(metrics.upstreamProblem) : undefined;
   const exchanger = createExchanger(config, {
     metrics,
     clock,
     logger,
     credentials: env.credentials,
     associations: associations?.resolver,
+    route,
+    health,
   });
   const cache = createCredentialCache({
     // Cached as they are served: the secrets live only inside each response body.
@@ -136,6 +145,7 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
     readiness: [
       ...(podCheck === undefined ? [] : [() => podCheck.notReadyReason()]),
       ...(associations === undefined ? [] : [() => associations.notReadyReason()]),
+      ...(health === undefined ? [] : [() => health.notReadyReason()]),
     ],
     onClose: async () => {
       keySet.close();

@@ -1,4 +1,4 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { type Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
 /** Default deadline of one key-set request, milliseconds. */
@@ -14,6 +14,8 @@ export interface FetchJsonOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** PEM CA bundle trusted for https URLs instead of the system roots. */
   readonly ca?: string | Buffer;
+  /** Picks the connection agent per URL (proxies, `NO_PROXY`, CA bundle). Default: node's global agent. */
+  readonly agentFor?: ((url: URL) => Agent) | undefined;
 }
 
 /**
@@ -32,6 +34,7 @@ export function fetchJson(url: URL, options: FetchJsonOptions = {}): Promise<unk
         // kube-apiserver serves its key set only as application/jwk-set+json (406 otherwise).
         headers: { accept: 'application/json, application/jwk-set+json', ...options.headers },
         ...(options.ca === undefined ? {} : { ca: options.ca }),
+        ...(options.agentFor === undefined ? {} : { agent: options.agentFor(url) }),
       },
       (res) => readBody(res, where).then(resolve, reject),
     );

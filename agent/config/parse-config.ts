@@ -2,6 +2,14 @@ import { isIP } from 'node:net';
 import { ConfigError } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { type Command, FLAGS, type FlagSpec } from './flags.js';
+import {
+  bindHostProblems,
+  clusterProblems,
+  jwksFileProblems,
+  portProblems,
+  type ReadText,
+} from './startup-checks.js';
+import { readUpstreamEnv, type UpstreamNetwork } from './upstream-env.js';
 
 /** Which exchange turns tokens into credentials. */
 export type ExchangeKind = 'eks-auth' | 'sts-assume-role' | 'sts-web-identity';
@@ -39,8 +47,12 @@ export interface ServerConfig extends CommonConfig {
   readonly clusterName: string;
   readonly clusterArn: string | undefined;
   readonly region: string;
+  /** `--endpoint`, else `AWS_ENDPOINT_URL_EKS_AUTH`, else `AWS_ENDPOINT_URL`. */
   readonly endpoint: URL | undefined;
+  /** `--sts-endpoint`, else `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`. */
   readonly stsEndpoint: URL | undefined;
+  /** Proxies, FIPS and CA bundle of the agent's own AWS and key-set calls (environment only). */
+  readonly upstream: UpstreamNetwork;
   readonly allowAnnotationRoles: boolean;
   /** Exact `iss`; undefined only with the Kubernetes key source, which discovers it. */
   readonly issuer: string | undefined;
@@ -77,6 +89,8 @@ export interface WebhookConfig extends CommonConfig {
   readonly credentialsUri: URL;
   /** Append the link-local addresses to containers' existing `NO_PROXY`. */
   readonly noProxyAppend: boolean;
+  /** Injected as `AWS_REGION`/`AWS_DEFAULT_REGION`; undefined: those two are not injected. */
+  readonly region: string | undefined;
 }
 
 /** What `parseConfig` returns. */
@@ -90,6 +104,15 @@ export type Config =
 const COMMANDS: readonly Command[] = ['server', 'init', 'webhook', 'version'];
 type Value = string | number | boolean | URL | readonly string[] | undefined;
 
+/** Options of {@link parseConfig}. */
+export interface ParseOptions {
+  /**
+   * Reads files the configuration names, to refuse unusable ones at start (`--jwks-file`). main.ts
+   * passes the real file system; without it (unit tests) file contents are not checked.
+   */
+  readonly readText?: ReadText | undefined;
+}
+
 /**
  * Turns the command line and environment into a frozen, typed configuration, or throws one
  * `ConfigError` listing every problem. Flags win over environment variables, which win over defaults.
@@ -97,6 +120,7 @@ type Value = string | number | boolean | URL | readonly string[] | undefined;
 export function parseConfig(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
+  options: ParseOptions = {},
 ): Config {
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
@@ -116,7 +140,7 @@ export function parseConfig(
     const text = raw.get(spec.name) ?? env[spec.env] ?? spec.defaults?.[command];
     values.set(spec.name, text === undefined ? undefined : convert(spec, text, problems));
   }
-  const config = build(command, values, env, problems);
+  const config = build(command, values, env, problems, options);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }
@@ -191,12 +215,22 @@ function build(
   v: Map<string, Value>,
   env: Readonly<Record<string, string | undefined>>,
   problems: string[],
+  options: ParseOptions,
 ): Exclude<Config, { command: 'version' | 'help' }> {
   const str = (name: string) => v.get(name) as string | undefined;
   const num = (name: string) => v.get(name) as number;
   const url = (name: string) => v.get(name) as URL | undefined;
   const hosts = (v.get('bind-hosts') as readonly string[] | undefined) ?? [];
-  if (command === 'init') return { command, bindHosts: hosts, interfaceName: str('interface') ?? '' };
+  if (command === 'init') {
+    const interfaceName = str('interface') ?? '';
+    if (
+      interfaceName !== '' &&
+      (!/^[A-Za-z0-9_.-]{1,15}$/.test(interfaceName) || /^\.\.?$/.test(interfaceName))
+    )
+      problems.push(`--interface must be 1-15 letters, digits, "_", "." or "-", got "${interfaceName}"`);
+    problems.push(...bindHostProblems(hosts));
+    return { command, bindHosts: hosts, interfaceName };
+  }
 
   const common: CommonConfig = {
     probeAddress: str('probe-address') ?? '',
@@ -219,6 +253,9 @@ function build(
       problems.push('webhook needs --associations (or --role-source annotation)');
     const tokenExpirationMs = num('token-expiration');
     if (tokenExpirationMs < 600_000) problems.push('--token-expiration must be at least 10m');
+    problems.push(...portProblems({ ...common, port: num('port') }, 'webhook'));
+    const webhookRegion = str('region') ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION);
+    problems.push(...clusterProblems(undefined, webhookRegion));
     return {
       ...common,
       command,
@@ -228,15 +265,25 @@ function build(
       tokenExpirationMs,
       credentialsUri: url('credentials-uri') as URL,
       noProxyAppend: v.get('no-proxy-append') === true,
+      region: webhookRegion,
     };
   }
 
-  const exchange = str('exchange') as ExchangeKind;
+  // Undefined when --exchange was given a value it does not know (that problem names the value).
+  const exchange = str('exchange') as ExchangeKind | undefined;
   const clusterName = str('cluster-name');
-  if (clusterName === undefined) problems.push('--cluster-name is required');
-  const region = str('region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (region === undefined || region === '') problems.push('--region is required (or AWS_REGION)');
-  if (hosts.length === 0) problems.push('--bind-hosts must name at least one address');
+  // A flag whose value was refused already has its problem; "required" would only repeat it.
+  const reported = (name: string) => problems.some((p) => p.startsWith(`--${name} `));
+  if (clusterName === undefined && !reported('cluster-name'))
+    problems.push('--cluster-name (POD_IDENTITY_AGENT_CLUSTER_NAME) is required');
+  const region = str('region') ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION);
+  if (region === undefined && !reported('region'))
+    problems.push('--region (POD_IDENTITY_AGENT_REGION) is required (or AWS_REGION)');
+  problems.push(...clusterProblems(clusterName, region));
+  if (hosts.length === 0 && !reported('bind-hosts'))
+    problems.push('--bind-hosts must name at least one address');
+  problems.push(...bindHostProblems(hosts));
+  problems.push(...portProblems({ ...common, port: num('port') }, 'server'));
 
   const issuer = str('issuer');
   if (issuer !== undefined && !/^https?:\/\/[^\s]+$/.test(issuer))
@@ -247,6 +294,8 @@ function build(
     problems.push('--jwks-file and --jwks-uri cannot be used together');
   if ((jwksFile !== undefined || jwksUri !== undefined) && issuer === undefined)
     problems.push('--jwks-file and --jwks-uri need --issuer');
+  if (jwksFile !== undefined && options.readText !== undefined)
+    problems.push(...jwksFileProblems(jwksFile, options.readText));
   const keySource: KeySource =
     jwksFile !== undefined
       ? { kind: 'file', path: jwksFile }
@@ -256,11 +305,11 @@ function build(
           ? { kind: 'discovery', issuer: new URL(issuer) }
           : { kind: 'kubernetes' };
 
-  const sts = exchange !== 'eks-auth';
+  const sts = exchange !== undefined && exchange !== 'eks-auth';
   const roleSource = common.roleSource;
   if (sts && common.associationsFile === undefined && roleSource !== 'annotation')
     problems.push(`--exchange ${exchange} needs --associations`);
-  if (!sts && (common.associationsFile !== undefined || roleSource !== 'file'))
+  if (exchange === 'eks-auth' && (common.associationsFile !== undefined || roleSource !== 'file'))
     problems.push(
       '--associations and --role-source apply only to the sts-* exchanges; EKS Auth owns associations on EKS',
     );
@@ -280,18 +329,20 @@ function build(
   if (requirePodIp && podCheck !== 'informer') problems.push('--require-pod-ip needs --pod-check informer');
   const maxCacheSize = num('max-cache-size');
   if (maxCacheSize < 1) problems.push('--max-cache-size must be at least 1');
+  const upstream = readUpstreamEnv(env, problems, options.readText);
 
   return {
     ...common,
     command,
     bindHosts: hosts,
     port: num('port'),
-    exchange,
+    exchange: exchange as ExchangeKind,
     clusterName: clusterName ?? '',
     clusterArn: str('cluster-arn'),
     region: region ?? '',
-    endpoint: url('endpoint'),
-    stsEndpoint: url('sts-endpoint'),
+    endpoint: url('endpoint') ?? upstream.eksAuthEndpoint,
+    stsEndpoint: url('sts-endpoint') ?? upstream.stsEndpoint,
+    upstream: upstream.network,
     allowAnnotationRoles,
     issuer,
     keySource,
@@ -304,4 +355,8 @@ function build(
     minRemainingMs: num('min-remaining'),
     maxCacheSize,
   };
+}
+
+function nonEmpty(text: string | undefined): string | undefined {
+  return text === undefined || text === '' ? undefined : text;
 }

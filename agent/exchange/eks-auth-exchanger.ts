@@ -10,6 +10,7 @@ import {
 import { classifyEksAuthError } from './eks-auth-errors.js';
 import { EKS_AUTH_API, fromEksAuthResponse, MalformedResponseError } from './eks-auth-response.js';
 import { type RetryOptions, resolveRetryOptions, withRetry } from './retry.js';
+import { UPSTREAM_PROBLEMS, type UpstreamHealth, type UpstreamProblem } from './upstream-health.js';
 
 /** The one method of `EksAuthClient` the exchanger uses, so tests pass a hand-written fake. */
 export interface EksAuthSender {
@@ -34,6 +35,8 @@ export interface EksAuthExchangerOptions {
   /** Attempts, backoff and per-attempt deadline. Defaults: 3 attempts, 100 ms base, 1.5 s per attempt. */
   readonly retry?: Omit<RetryOptions, 'signal'> | undefined;
   readonly logger?: ExchangeLogger | undefined;
+  /** Told of node-wide problems (cluster unknown, node credentials missing or refused) and of successes. */
+  readonly health?: UpstreamHealth | undefined;
 }
 
 /**
@@ -43,7 +46,7 @@ export interface EksAuthExchangerOptions {
  * `pod_identity_upstream_requests_total{api,outcome}` and one duration sample per attempt.
  */
 export function createEksAuthExchanger(options: EksAuthExchangerOptions): CredentialExchanger {
-  const { client, clusterName, metrics, clock, logger } = options;
+  const { client, clusterName, metrics, clock, logger, health } = options;
   if (typeof client?.send !== 'function') throw new TypeError('"client" must have a send() method');
   if (typeof clusterName !== 'string' || !/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/.test(clusterName))
     throw new TypeError('"clusterName" must be a valid EKS cluster name');
@@ -71,15 +74,19 @@ export function createEksAuthExchanger(options: EksAuthExchangerOptions): Creden
         throw new MalformedResponseError('subject');
       if (credentials.expiration <= clock.now()) throw new MalformedResponseError('credentials.expiration');
       metrics.upstreamRequests.inc({ api, outcome: 'success' });
+      health?.report(undefined);
       return credentials;
     } catch (thrown) {
-      const { error, outcome } = classifyEksAuthError(thrown);
+      const { error, outcome, reason } = classifyEksAuthError(thrown);
       metrics.upstreamRequests.inc({ api, outcome });
+      if ((UPSTREAM_PROBLEMS as readonly string[]).includes(reason ?? ''))
+        health?.report(reason as UpstreamProblem);
       logger?.warn(
         {
           api,
           attempt: n,
           outcome,
+          ...(reason === undefined ? {} : { reason, detail: error.message }),
           code: error.code,
           retryable: error.retryable,
           upstreamError: errorName(thrown),

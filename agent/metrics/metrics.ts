@@ -16,6 +16,7 @@ export interface Metrics {
   readonly tokenValidations: Counter<'result'>;
   readonly jwksRefreshes: Counter<'result'>;
   readonly associationsReloads: Counter<'result'>;
+  readonly upstreamProblem: Gauge<'reason'>;
 }
 
 /** Creates every series of contract §3 on `registry` (never prom-client's global one). */
@@ -73,6 +74,12 @@ export function createMetrics(registry: Registry): Metrics {
       registers,
     }),
     associationsReloads: createAssociationsReloads(registry),
+    upstreamProblem: new Gauge({
+      name: 'pod_identity_upstream_problem',
+      help: 'Whether the last EKS Auth answer showed a problem that fails every pod of the node, by reason.',
+      labelNames: ['reason'],
+      registers,
+    }),
   };
 }
 

@@ -2,13 +2,17 @@
  * Issue 8 end to end in the simulated node of issue 3: the seed's example pod is mutated exactly as
  * the webhook answers it, a simulated kubelet turns the patched spec into the token file and the
  * environment, and boto3 in the pod's own network namespace gets credentials from the agent at the
- * link-local address it was given, then writes to S3. Needs root for `ip netns`.
+ * link-local address it was given, then writes to S3. The pod, its node and its token (TokenRequest
+ * API) are real objects of kube-apiserver. Needs root for `ip netns`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAssociationIndex } from '../../agent/associations/association-index.js';
 import { mutatePod } from '../../agent/webhook/mutate-pod.js';
+import { controlPlaneProblem } from '../../test-support/control-plane/binaries.js';
+import { sharedControlPlane } from '../../test-support/control-plane/shared.js';
 import { applyJsonPatch } from '../../test-support/json-patch.js';
 import { isMotoAvailable } from '../../test-support/moto.js';
+import { needs } from '../../test-support/needs.js';
 import { namespaceProblem } from '../../test-support/netns.js';
 import { boto3Put } from '../../test-support/pod-clients.js';
 import { type SimNode, startSimNode } from '../../test-support/sim-node.js';
@@ -16,7 +20,9 @@ import { CREDENTIALS_URI, type Family, type SimPod } from '../../test-support/si
 import { materializeContainer } from '../../test-support/simulated-kubelet.js';
 
 const problem =
-  namespaceProblem() ?? ((await isMotoAvailable()) ? undefined : 'python3 with moto and boto3 is missing');
+  namespaceProblem() ??
+  ((await isMotoAvailable()) ? undefined : 'python3 with moto and boto3 is missing') ??
+  (needs(controlPlaneProblem(), 'the webhook simulated-node test') ? undefined : 'no control plane');
 
 /** The seed's example pod, as a user would create it: no credential variables, no token volume. */
 const SEED_POD = {
@@ -41,6 +47,7 @@ describe.skipIf(problem !== undefined)(
           buckets: ['my-bucket', 'other-bucket'],
         },
         associations: { 's3-access-sa': 'S3AccessRole' },
+        cluster: await sharedControlPlane(),
       });
       [pod] = node.pods as [SimPod];
     }, 180_000);
@@ -51,12 +58,12 @@ describe.skipIf(problem !== undefined)(
     it.each<Family>([4, 6])('gives the seed pod working credentials over IPv%s', async (family) => {
       const resolver = createAssociationIndex([
         {
-          namespace: 'default',
+          namespace: node.namespace,
           serviceAccount: 's3-access-sa',
           roleArn: node.setup.roles.S3AccessRole as string,
         },
       ]);
-      const mutation = mutatePod(SEED_POD, 'default', {
+      const mutation = mutatePod(SEED_POD, node.namespace, {
         resolver,
         audience: 'pods.eks.amazonaws.com',
         tokenExpirationSeconds: 86_400,

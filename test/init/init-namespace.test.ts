@@ -83,13 +83,13 @@ describe('pod-identity-agent init in a network namespace', () => {
     if (problem !== undefined) ctx.skip(problem);
     if (!HAS_SETPRIV) ctx.skip('setpriv is not installed, so the capability cannot be dropped');
     expect(Number(read('rc3'))).toBe(INIT_EXIT.noNetAdmin);
-    expect(read('log')).toMatch(/"exitCode":3.*NET_ADMIN/);
+    expect(read('log')).toMatch(/^pod-identity-agent: .*NET_ADMIN.*exitCode=3/m);
   });
 
   it('skips the IPv6 address with a warning when IPv6 is turned off', (ctx) => {
     if (problem !== undefined) ctx.skip(problem);
     expect(Number(read('rc4'))).toBe(INIT_EXIT.ok);
     expect(globalAddresses(link('addr4'))).toEqual(['169.254.170.23/32']);
-    expect(read('log')).toMatch(/"level":"warn".*IPv6/);
+    expect(read('log')).toMatch(/^pod-identity-agent: IPv6 .*address=fd00:ec2::23/m);
   });
 });
