@@ -35,6 +35,8 @@ export interface Cgroup {
   /** A command prefix that moves itself into the cgroup, then execs the command (no race at spawn). */
   readonly commandPrefix: readonly string[];
   memory(): CgroupMemory;
+  /** Starts `peak` over from the current usage. */
+  resetPeak(): void;
   /** Removes the cgroup once its processes are gone. Idempotent. */
   remove(): void;
 }
@@ -88,6 +90,7 @@ export function createCgroup(suffix: string, limits: { memoryBytes: number; cpuQ
       failures: Number(read('memory.failcnt')),
       oomKills: Number(/oom_kill (\d+)/.exec(read('memory.oom_control'))?.[1] ?? 0),
     }),
+    resetPeak: () => writeFileSync(join(memory, 'memory.max_usage_in_bytes'), '0'),
     remove: () => removeCgroup(name),
   };
 }

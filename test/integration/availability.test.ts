@@ -83,6 +83,7 @@ describe.skipIf(!needs(cgroupProblem(), 'the availability attacks in a memory cg
       'stays under its memory limit and serves another pod while %s is flooded with half-sent requests',
       async (_listener, port, pods, perPod) => {
         const sources = Array.from({ length: pods }, (_, i) => `127.0.2.${i + 1}`);
+        cgroup.resetPeak();
         const attack = runHalfSentFlood({ port: port(), sources, perSource: perPod, durationMs: ATTACK_MS });
         const answers = await keepAsking(
           () => get(local.agent.url, '127.0.3.1', { authorization: token }),
