@@ -9,8 +9,10 @@ import { createCredentialCache } from './cache/create-credential-cache.js';
 import type { CredentialCache } from './cache/credential-cache.js';
 import type { Clock } from './clock.js';
 import type { ServerConfig } from './config/parse-config.js';
+import { plainHttpFlags } from './config/plain-http.js';
 import { createExchanger } from './exchange/create-exchanger.js';
 import { createUpstreamHealth } from './exchange/upstream-health.js';
+import { createMissGuard } from './limits/miss-guard.js';
 import { createRateLimitAdmission } from './limits/rate-limit-admission.js';
 import { createRateLimiter } from './limits/rate-limiter.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -37,6 +39,12 @@ export interface ServerEnvironment {
  */
 export async function createServerDeps(config: ServerConfig, env: ServerEnvironment): Promise<Deps> {
   const { logger, clock } = env;
+  const plainHttp = plainHttpFlags(config);
+  if (plainHttp.length > 0)
+    logger.warn(
+      { flags: plainHttp },
+      'plain-http URLs: tokens, credentials or signing keys cross the network unencrypted (use only for local stand-ins)',
+    );
   const metrics = createMetrics(new Registry());
   // Proxies, NO_PROXY and AWS_CA_BUNDLE of the calls to AWS and to a remote key set.
   const route = upstreamRoute(config.upstream);
@@ -104,6 +112,8 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
     maxEntries: config.maxCacheSize,
     minRemainingMs: config.minRemainingMs,
     logger,
+    // A pod without an association, asking in a loop, must not become one upstream call per request.
+    missGuard: createMissGuard({ clock, refusalTtlMs: config.refusalMemoryMs }),
   });
   cacheRef = cache;
   // A deleted pod's credentials go at once and, being gone, are never refreshed (security.md threat 4).

@@ -63,8 +63,8 @@ export interface EksAuthServiceOptions {
   readonly onAnswered?: (body: Buffer, statusCode: number) => void;
 }
 
-/** Injected failure: 429, 503, or connections reset without an answer. */
-export type EksAuthFault = 'none' | 'throttle' | 'unavailable' | 'down';
+/** Injected failure: 429, 503, connections reset without an answer, or an answer about another service account. */
+export type EksAuthFault = 'none' | 'throttle' | 'unavailable' | 'down' | 'wrong-subject';
 
 /** One credential issuance, for assertions. */
 export interface EksAuthIssued {
@@ -206,7 +206,11 @@ export async function startEksAuthService(options: EksAuthServiceOptions): Promi
     });
     const associationId = `a-${createHash('sha256').update(`${pod.namespace}/${pod.serviceAccount}`).digest('hex').slice(0, 17)}`;
     sendJson(res, 200, {
-      subject: { namespace: pod.namespace, serviceAccount: pod.serviceAccount },
+      // 'wrong-subject': credentials of the right role, said to be for another service account.
+      subject: {
+        namespace: pod.namespace,
+        serviceAccount: fault === 'wrong-subject' ? 'someone-else' : pod.serviceAccount,
+      },
       audience,
       podIdentityAssociation: {
         associationArn: `arn:aws:eks:${region}:${accountId}:podidentityassociation/${options.clusterName}/${associationId}`,

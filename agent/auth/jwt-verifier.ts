@@ -122,6 +122,10 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
       throw unavailable(
         new Error('the token issuer is not known yet (key source discovery has not succeeded)'),
       );
+    // The API server's own tokens carry its issuer as audience: once discovery names an issuer equal
+    // to --audience, every token of that audience could be an API-server token (security.md threat 1).
+    if (expected === audience)
+      return fail('InvalidToken', undefined, new Error('"audience" equals the discovered issuer'));
     try {
       decodeProtectedHeader(token);
       decodeJwt(token);
@@ -131,6 +135,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
     }
     const generation = keySet.generation();
     let identity: VerifiedToken['identity'];
+    let aud: unknown;
     try {
       const { payload } = await verifyJwt(token, (header, input) => keySet.getKey(header, input), {
         algorithms: ALLOWED_ALGORITHMS,
@@ -140,6 +145,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
         currentDate: new Date(clock.now()),
         requiredClaims: ['exp', 'iat', 'sub'],
       });
+      aud = payload.aud;
       identity = toPodIdentity(payload, (payload.exp as number) * 1000);
     } catch (error) {
       if (isAgentError(error)) return fail(error.code, tokenHash, error.cause);
@@ -148,6 +154,10 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
       const { code, cacheable } = fromJoseError(error);
       return fail(code, cacheable ? tokenHash : undefined, error);
     }
+    // jose accepts `aud` when it includes ours; a token meant for us and for another audience too
+    // could be replayed there, or came from there: only ours, alone, is accepted.
+    if (Array.isArray(aud) ? aud.length !== 1 : aud !== audience)
+      return fail('InvalidToken', tokenHash, new Error('the token has audiences besides ours'));
     if (nodeName !== undefined && identity.nodeName !== undefined && identity.nodeName !== nodeName)
       return fail('TokenNotBound', tokenHash, new Error('token is bound to another node'));
     if (nodeName !== undefined && identity.nodeName === undefined) count('no_node_claim');
@@ -162,7 +172,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   };
 
   return {
-    isReady: () => keySet.isLoaded() && issuer() !== undefined,
+    isReady: () => keySet.isLoaded() && issuer() !== undefined && issuer() !== audience,
     memoized(header: string | undefined): VerifiedToken | undefined {
       const hit = header === undefined ? undefined : memo.get(header);
       if (hit === undefined || clock.now() >= hit.usableUntil || hit.generation !== keySet.generation())

@@ -1,6 +1,7 @@
 import { checkInteger, checkMilliseconds } from '../checks/option-checks.js';
 import type { Clock } from '../clock.js';
 import type { CredentialExchanger } from '../exchange/credential-exchanger.js';
+import type { MissGuard } from '../limits/miss-guard.js';
 import type { Log } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { systemTimers, type Timers } from './timers.js';
@@ -43,6 +44,8 @@ export interface CredentialCacheOptions {
   readonly random?: (() => number) | undefined;
   /** Logs refresh failures and drops. Default: silent. */
   readonly logger?: CacheLogger | undefined;
+  /** Remembers refusals and budgets the upstream calls of misses (not of refreshes). Default: none. */
+  readonly missGuard?: MissGuard | undefined;
 }
 
 /** {@link CredentialCacheOptions} with every default applied. */
@@ -58,6 +61,7 @@ export interface ResolvedCacheOptions {
   readonly refreshRetryMs: number;
   readonly timers: Timers;
   readonly random: () => number;
+  readonly missGuard: MissGuard | undefined;
   readonly logger: CacheLogger;
 }
 
@@ -116,5 +120,6 @@ export function resolveCacheOptions(options: CredentialCacheOptions): ResolvedCa
     timers,
     random,
     logger,
+    missGuard: options.missGuard,
   };
 }

@@ -30,7 +30,7 @@ interface Flight {
  */
 export function createCredentialCache(options: CredentialCacheOptions): CredentialCache {
   const opts = resolveCacheOptions(options);
-  const { exchanger, clock, metrics, minRemainingMs, logger } = opts;
+  const { exchanger, clock, metrics, minRemainingMs, logger, missGuard } = opts;
   // Bound children: the hit path increments without building a label object.
   const hits = metrics.cacheEvents.labels('hit');
   const misses = metrics.cacheEvents.labels('miss');
@@ -111,6 +111,7 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
       },
       (error: unknown) => {
         if (flights.get(key) === flight) flights.delete(key);
+        if (!flight.dropped) missGuard?.failed(flight.identity, error);
         throw error;
       },
     );
@@ -164,7 +165,15 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
     const entry = serve(token);
     if (entry !== undefined) return entry.hit;
     misses.inc();
-    return fly(keyOf(token.identity), token).promise;
+    const key = keyOf(token.identity);
+    if (missGuard !== undefined && !flights.has(key)) {
+      try {
+        missGuard.admit(token.identity); // a remembered refusal, or Throttled past the budget
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return fly(key, token).promise;
   }
 
   function drop(
@@ -184,6 +193,7 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
     }
     for (const key of doomed) entries.delete(key);
     if (doomed.size > 0) syncGauge();
+    missGuard?.forget((identity) => predicate(identity, undefined));
     return doomed.size;
   }
 

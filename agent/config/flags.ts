@@ -81,8 +81,8 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
     name: 'metrics-address',
     kind: 'string',
     commands: SERVER_WEBHOOK,
-    defaults: { server: '0.0.0.0', webhook: '0.0.0.0' },
-    help: 'Address of the Prometheus /metrics server.',
+    defaults: { server: '127.0.0.1', webhook: '0.0.0.0' },
+    help: 'Address of the Prometheus /metrics server. The server defaults to loopback: it runs on the host network, where 0.0.0.0 is every address of the node; the DaemonSet passes the node IP.',
   }),
   flag({
     name: 'metrics-port',
@@ -201,6 +201,20 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
     commands: SERVER,
     defaults: { server: 'false' },
     help: "Require the request's source address to be the token's pod IP (pods not on the host network). Needs --pod-check informer.",
+  }),
+  flag({
+    name: 'pod-watch-stale-after',
+    kind: 'duration',
+    commands: SERVER,
+    defaults: { server: '60s' },
+    help: 'With --pod-check informer: how long the pod watch may keep failing before /readyz turns 503 (pods deleted meanwhile may still be served).',
+  }),
+  flag({
+    name: 'refusal-memory',
+    kind: 'duration',
+    commands: SERVER,
+    defaults: { server: '30s' },
+    help: 'How long a service account the credential service refused (NoAssociation, AccessDenied) is answered without asking again; 0s turns it off.',
   }),
   flag({
     name: 'rate-limit',

@@ -60,6 +60,10 @@ export interface ServerConfig extends CommonConfig {
   readonly nodeName: string | undefined;
   readonly podCheck: 'informer' | 'tokenreview' | 'off';
   readonly requirePodIp: boolean;
+  /** `--pod-watch-stale-after`, milliseconds. */
+  readonly podWatchStaleAfterMs: number;
+  /** `--refusal-memory`, milliseconds; 0 = off. */
+  readonly refusalMemoryMs: number;
   /** Requests per second per source address; 0 is off. */
   readonly rateLimit: number;
   /** Milliseconds. */
@@ -345,6 +349,8 @@ function build(
     nodeName,
     podCheck,
     requirePodIp,
+    podWatchStaleAfterMs: num('pod-watch-stale-after'),
+    refusalMemoryMs: num('refusal-memory'),
     rateLimit: num('rate-limit'),
     minRemainingMs: num('min-remaining'),
     maxCacheSize,

@@ -64,6 +64,14 @@ export function createEksAuthExchanger(options: EksAuthExchangerOptions): Creden
         },
       );
       const credentials = fromEksAuthResponse(output);
+      // The credentials must be for the pod whose token was sent: an answer about another service
+      // account (a confused proxy, a mixed-up response) is never cached or served.
+      const { identity } = token;
+      if (
+        output.subject?.namespace !== identity.namespace ||
+        output.subject?.serviceAccount !== identity.serviceAccount
+      )
+        throw new MalformedResponseError('subject');
       if (credentials.expiration <= clock.now()) throw new MalformedResponseError('credentials.expiration');
       metrics.upstreamRequests.inc({ api, outcome: 'success' });
       health?.report(undefined);

@@ -8,6 +8,8 @@ import type { TokenReviewer, TokenReviewResult } from './pod-checker.js';
 export const DEFAULT_REVIEW_TIMEOUT_MS = 5_000;
 /** The user-info extra in which the API server names the pod a bound token belongs to. */
 export const POD_UID_EXTRA = 'authentication.kubernetes.io/pod-uid';
+/** The user-info extra in which the API server names the node of a token's pod (Kubernetes 1.30+). */
+export const NODE_NAME_EXTRA = 'authentication.kubernetes.io/node-name';
 
 /** Options of {@link createKubeTokenReviewer}. */
 export interface KubeTokenReviewerOptions {
@@ -47,7 +49,12 @@ export function createKubeTokenReviewer(options: KubeTokenReviewerOptions): Toke
         ]);
         const status = answer.status;
         const authenticated = status?.authenticated === true && (status.audiences ?? []).includes(audience);
-        return { authenticated, podUid: status?.user?.extra?.[POD_UID_EXTRA]?.[0] };
+        const extra = status?.user?.extra;
+        return {
+          authenticated,
+          podUid: extra?.[POD_UID_EXTRA]?.[0],
+          nodeName: extra?.[NODE_NAME_EXTRA]?.[0],
+        };
       } catch (cause) {
         // The client's error may quote the request body, which holds the token: keep only the status.
         throw new AgentError('UpstreamUnavailable', { retryable: true, cause: describe(cause) });

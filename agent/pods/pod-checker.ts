@@ -40,6 +40,8 @@ export interface TokenReviewResult {
   readonly authenticated: boolean;
   /** `status.user.extra["authentication.kubernetes.io/pod-uid"]`, when the API server sets it. */
   readonly podUid?: string | undefined;
+  /** `status.user.extra["authentication.kubernetes.io/node-name"]`, set by API servers 1.30+. */
+  readonly nodeName?: string | undefined;
 }
 
 /** Role: asks the API server about a token (authentication.k8s.io/v1 TokenReview). */

@@ -42,7 +42,8 @@ export function registerCredentialsRoute(app: FastifyInstance, deps: Credentials
       expiration: response.expiration,
       outcome,
     });
-    reply.type('application/json').send(response.body);
+    // Secrets: no cache on the way (a proxy a pod set up by mistake, a debugging tool) may keep them.
+    reply.type('application/json').header('cache-control', 'no-store').send(response.body);
     observe(200, outcome, reply.elapsedTime);
     return reply;
   };

@@ -9,13 +9,13 @@ describe('fromJoseError', () => {
       'a token not valid yet',
       new errors.JWTClaimValidationFailed('nbf', {}, 'nbf', 'check_failed'),
       'ExpiredToken',
-      true,
+      false,
     ],
     [
       'a token issued in the future',
       new errors.JWTClaimValidationFailed('iat', {}, 'iat', 'check_failed'),
       'ExpiredToken',
-      true,
+      false,
     ],
     [
       'a malformed iat',

@@ -38,7 +38,7 @@ describe('parseConfig', () => {
       port: 80,
       probeAddress: '127.0.0.1',
       probePort: 2703,
-      metricsAddress: '0.0.0.0',
+      metricsAddress: '127.0.0.1',
       metricsPort: 2705,
       exchange: 'eks-auth',
       audience: 'pods.eks.amazonaws.com',

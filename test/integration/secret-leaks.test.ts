@@ -256,6 +256,9 @@ describe('no secret in any log line or response body', () => {
           'node-a',
           '--rate-limit',
           '5',
+          // Each row must reach the upstream, whatever the row before it was refused with.
+          '--refusal-memory',
+          '0s',
           '--log-level',
           'trace',
           ...common,
@@ -270,6 +273,8 @@ describe('no secret in any log line or response body', () => {
           upstream.endpoint,
           '--associations',
           associations,
+          '--refusal-memory',
+          '0s',
           '--log-level',
           'trace',
           ...common,

@@ -31,9 +31,13 @@ describe.skipIf(!withCluster)('createKubeTokenReviewer against kube-apiserver', 
   const reviewer = (kubeconfig = plane.kubeconfig) =>
     createKubeTokenReviewer({ kubeConfig: loadKubeConfig({ kubeconfig }), audience: AUDIENCE });
 
-  it("reads a live pod's uid from the review of its token", async () => {
+  it("reads a live pod's uid and node from the review of its token", async () => {
     const pod = await createPodWithToken(plane.admin, { namespace: ns, nodeName: 'reviewer-node' });
-    expect(await reviewer().review(pod.token)).toEqual({ authenticated: true, podUid: pod.podUid });
+    expect(await reviewer().review(pod.token)).toEqual({
+      authenticated: true,
+      podUid: pod.podUid,
+      nodeName: 'reviewer-node',
+    });
   });
 
   it('says no for the token of a deleted pod, and for a token of another audience', async () => {

@@ -5,7 +5,7 @@ import type { CredentialCache } from '../../agent/cache/credential-cache.js';
 import { loadKubeConfig } from '../../agent/kube/kube-config.js';
 import type { Metrics } from '../../agent/metrics/metrics.js';
 import { createPodCheck } from '../../agent/pods/create-pod-check.js';
-import { POD_UID_EXTRA } from '../../agent/pods/kube-token-reviewer.js';
+import { NODE_NAME_EXTRA, POD_UID_EXTRA } from '../../agent/pods/kube-token-reviewer.js';
 import type { PodChecker } from '../../agent/pods/pod-checker.js';
 import { uniqueName } from '../../test-support/control-plane/admin-client.js';
 import { controlPlaneProblem } from '../../test-support/control-plane/binaries.js';
@@ -202,10 +202,13 @@ describe('the credentials route with the informer pod check, against the Kuberne
   let metrics: Metrics;
   /** Pod names the TokenReview handler authenticates. */
   let reviewable: Set<string>;
+  /** The node the TokenReview handler names for them. */
+  let reviewNode: string;
 
   beforeEach(async () => {
     api = await startKubeApi();
     reviewable = new Set();
+    reviewNode = 'n1';
     api.onPost('/apis/authentication.k8s.io/v1/tokenreviews', (body) => {
       const token = (body as { spec?: { token?: string } }).spec?.token ?? '';
       const name = /^good\.([\w-]+)\.sig$/.exec(token)?.[1] ?? '';
@@ -213,7 +216,8 @@ describe('the credentials route with the informer pod check, against the Kuberne
         ? {
             authenticated: true,
             audiences: [AUDIENCE],
-            user: { extra: { [POD_UID_EXTRA]: [`uid-${name}`] } },
+            // As API servers 1.30+ answer: the pod's uid and its node.
+            user: { extra: { [POD_UID_EXTRA]: [`uid-${name}`], [NODE_NAME_EXTRA]: [reviewNode] } },
           }
         : { authenticated: false, error: 'pod not found' };
       return { status: 201, body: { kind: 'TokenReview', apiVersion: 'authentication.k8s.io/v1', status } };
@@ -277,5 +281,16 @@ describe('the credentials route with the informer pod check, against the Kuberne
     expect((await get('fresh')).statusCode).toBe(200);
     const reviews = api.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/tokenreviews'));
     expect(reviews).toHaveLength(1);
+  });
+
+  it('refuses a pod the watch has not delivered when TokenReview places it on another node', async () => {
+    await build();
+    await eventually(synced);
+    reviewable.add('roaming');
+    reviewNode = 'n2';
+    const refused = await get('roaming');
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ code: 'TokenNotBound' });
+    expect(exchanger.calls).toHaveLength(0);
   });
 });

@@ -34,6 +34,7 @@ const RESPONSE_HEADERS = new Set([
   'connection',
   'keep-alive',
   'allow',
+  'cache-control',
 ]);
 
 let agent: Agent;
