@@ -14,7 +14,6 @@ import { createRateLimitAdmission } from './limits/rate-limit-admission.js';
 import { createRateLimiter } from './limits/rate-limiter.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createPodBoundVerifier } from './pods/pod-bound-verifier.js';
-import { sealCredentials } from './routes/credentials-body.js';
 
 /** Inputs of {@link createServerDeps} that come from outside the config. */
 export interface ServerEnvironment {
@@ -86,11 +85,7 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
     associations: associations?.resolver,
   });
   const cache = createCredentialCache({
-    // Cached as they are served: the secrets live only inside each response body.
-    exchanger: {
-      api: exchanger.api,
-      exchange: async (token, signal) => sealCredentials(await exchanger.exchange(token, signal)),
-    },
+    exchanger,
     clock,
     metrics,
     maxEntries: config.maxCacheSize,

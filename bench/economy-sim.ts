@@ -22,7 +22,8 @@ export interface SimToken {
 
 /** A cache under test: answers a pod's request for credentials with its current token. */
 export interface SimModel {
-  request(token: SimToken): Promise<RoleCredentials>;
+  /** Resolves with the credentials' expiry, the one field the pod's SDK acts on. */
+  request(token: SimToken): Promise<Pick<RoleCredentials, 'expiration'>>;
   close(): void;
 }
 
@@ -52,7 +53,7 @@ interface Pod {
   readonly idle: boolean;
   token: SimToken;
   rotatedAt: number;
-  credentials?: RoleCredentials;
+  credentials?: Pick<RoleCredentials, 'expiration'>;
   calls: number[];
 }
 

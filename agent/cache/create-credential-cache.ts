@@ -4,6 +4,7 @@ import { isAgentError } from '../errors.js';
 import type { RoleCredentials } from '../exchange/credential-exchanger.js';
 import { type CacheEntry, createEntry } from './cache-entry.js';
 import { type CredentialCacheOptions, resolveCacheOptions } from './cache-options.js';
+import { type CachedCredentials, toCachedCredentials } from './cached-credentials.js';
 import type { CacheResult, CredentialCache } from './credential-cache.js';
 import { createRefreshScheduler } from './refresh-scheduler.js';
 
@@ -76,7 +77,7 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
     return key;
   }
 
-  function store(key: string, token: VerifiedToken, credentials: RoleCredentials): void {
+  function store(key: string, token: VerifiedToken, credentials: CachedCredentials): void {
     const entry = createEntry(key, token, credentials, minRemainingMs);
     if (entry.serveUntil <= clock.now()) {
       // Served once to its waiters (nothing better exists), but useless to cache.
@@ -104,8 +105,9 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
       call = Promise.reject(error);
     }
     flight.promise = call.then(
-      (credentials) => {
+      (exchanged) => {
         if (flights.get(key) === flight) flights.delete(key);
+        const credentials = toCachedCredentials(exchanged);
         if (!flight.dropped && !closed) store(key, token, credentials);
         return Object.freeze({ credentials, outcome: 'miss' as const });
       },
@@ -165,7 +167,7 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
   }
 
   function drop(
-    predicate: (identity: PodIdentity, credentials: RoleCredentials | undefined) => boolean,
+    predicate: (identity: PodIdentity, credentials: CachedCredentials | undefined) => boolean,
   ): number {
     const doomed = new Set<string>();
     entries.forEach((entry, key) => {

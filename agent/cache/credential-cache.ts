@@ -1,12 +1,12 @@
 import type { PodIdentity, VerifiedToken } from '../auth/token-verifier.js';
-import type { RoleCredentials } from '../exchange/credential-exchanger.js';
+import type { CachedCredentials } from './cached-credentials.js';
 
 /** How a request was served. */
 export type CacheOutcome = 'hit' | 'miss';
 
 /** Credentials plus how they were found. */
 export interface CacheResult {
-  readonly credentials: RoleCredentials;
+  readonly credentials: CachedCredentials;
   readonly outcome: CacheOutcome;
 }
 
@@ -17,7 +17,7 @@ export interface CacheResult {
 export interface CredentialCache {
   get(token: VerifiedToken): Promise<CacheResult>;
   /** Drops every entry whose identity or credentials match; returns how many were dropped. */
-  drop(predicate: (identity: PodIdentity, credentials: RoleCredentials | undefined) => boolean): number;
+  drop(predicate: (identity: PodIdentity, credentials: CachedCredentials | undefined) => boolean): number;
   /** Number of cached identities. */
   readonly size: number;
   /** Stops background refresh timers. */

@@ -4,7 +4,6 @@ import type { CacheOutcome, CredentialCache } from '../cache/credential-cache.js
 import { AgentError } from '../errors.js';
 import type { AuditLog } from '../log/audit-log.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { toCredentialsResponse } from './credentials-body.js';
 
 /** `scheme://authority/...` request targets (RFC 9112 §3.2.2); group 1 is the authority. */
 const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/;
@@ -102,14 +101,13 @@ export function registerCredentialsRoute(app: FastifyInstance, deps: Credentials
     });
     const { credentials, outcome } = await cache.get(verified);
     request.cacheOutcome = outcome;
-    const response = toCredentialsResponse(credentials);
     audit.issued({
       reqId: request.id,
       identity: verified.identity,
       credentials,
-      expiration: response.expiration,
+      expiration: credentials.expirationText,
       outcome,
     });
-    return reply.type('application/json').send(response.body);
+    return reply.type('application/json').send(credentials.body);
   });
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { CachedCredentials } from '../../agent/cache/cached-credentials.js';
 import type { CredentialCache } from '../../agent/cache/credential-cache.js';
-import type { RoleCredentials } from '../../agent/exchange/credential-exchanger.js';
 import { cacheEvents, HOUR, MINUTE, podToken, setup } from './fakes.js';
 
 let cache: CredentialCache | undefined;
@@ -11,7 +11,7 @@ describe('createCredentialCache over a simulated day (issue 7 economy targets)',
     // Production defaults apart from the injected time: 15 min minimum, refresh 25 min ahead, 5 min jitter.
     const t = setup({ refreshAheadMs: undefined, refreshJitterMs: undefined, random: () => 0.5 });
     cache = t.cache;
-    let held: RoleCredentials | undefined;
+    let held: CachedCredentials | undefined;
     const start = t.time.now();
     // The pod makes an AWS call every minute; botocore asks the agent when < 15 min are left.
     for (let minute = 0; minute < 24 * 60; minute += 1) {
