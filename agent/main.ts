@@ -82,7 +82,7 @@ async function runServer(config: ServerConfig): Promise<void> {
   // write per request on the hit path (docs/performance.md). What is buffered is written on exit.
   const stdout = createTurnBatchedStream(pino.destination({ dest: 1, sync: true }));
   process.on('exit', () => stdout.flush());
-  const logger = createLogger(config.logLevel, stdout);
+  const logger = createLogger(config.logLevel, stdout, systemClock);
   const { createServerDeps } = await import('./server-deps.js');
   const deps = await createServerDeps(config, {
     logger,
