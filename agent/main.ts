@@ -6,6 +6,7 @@ import { systemClock } from './clock.js';
 import { formatHelp } from './config/help.js';
 import { type Config, parseConfig, type ServerConfig, type WebhookConfig } from './config/parse-config.js';
 import { ConfigError } from './errors.js';
+import { createDroppedLinesReport } from './log/dropped-lines.js';
 import { createLogger } from './log/logger.js';
 import { createTurnBatchedStream } from './log/turn-batched-stream.js';
 
@@ -80,7 +81,11 @@ function kubernetesEnv(): { serviceHost: string | undefined; servicePort: string
 async function runServer(config: ServerConfig): Promise<void> {
   // stdout written once per event-loop turn: one audit line per issuance would otherwise be one
   // write per request on the hit path (docs/performance.md). What is buffered is written on exit.
-  const stdout = createTurnBatchedStream(pino.destination({ dest: 1, sync: true }));
+  // Lines dropped past the buffer's bound are counted and said once, from when the metrics exist.
+  let reportDropped = (_lines: number): void => {};
+  const stdout = createTurnBatchedStream(pino.destination({ dest: 1, sync: true }), {
+    onDropped: (lines) => reportDropped(lines),
+  });
   process.on('exit', () => stdout.flush());
   const logger = createLogger(config.logLevel, stdout, systemClock);
   const { createServerDeps } = await import('./server-deps.js');
@@ -89,6 +94,7 @@ async function runServer(config: ServerConfig): Promise<void> {
     clock: systemClock,
     kubernetes: kubernetesEnv(),
   }).catch(exitUsage);
+  reportDropped = createDroppedLinesReport(logger, deps.metrics.logLinesDropped);
   const started = {
     command: 'server',
     exchange: config.exchange,

@@ -16,6 +16,7 @@ export interface Metrics {
   readonly tokenValidations: Counter<'result'>;
   readonly jwksRefreshes: Counter<'result'>;
   readonly associationsReloads: Counter<'result'>;
+  readonly logLinesDropped: Counter;
 }
 
 /** Creates every series of contract §3 on `registry` (never prom-client's global one). */
@@ -73,6 +74,11 @@ export function createMetrics(registry: Registry): Metrics {
       registers,
     }),
     associationsReloads: createAssociationsReloads(registry),
+    logLinesDropped: new Counter({
+      name: 'pod_identity_log_lines_dropped_total',
+      help: 'Log lines dropped because more than the log buffer holds was written in one event-loop turn.',
+      registers,
+    }),
   };
 }
 
