@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { checkInteger, checkRegion } from '../checks/option-checks.js';
-import { withDeadline } from './deadline.js';
+import { withDeadline } from '../deadline.js';
 import { type ByteResponse, createHttpTransport, type HttpTransport } from './eks-auth-http.js';
 
 /**

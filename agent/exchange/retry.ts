@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { checkInteger, checkMilliseconds } from '../checks/option-checks.js';
+import { withDeadline } from '../deadline.js';
 import { isAgentError } from '../errors.js';
-import { withDeadline } from './deadline.js';
 
 /** How {@link withRetry} retries. Every field is optional. */
 export interface RetryOptions {
