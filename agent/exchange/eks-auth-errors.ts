@@ -1,14 +1,6 @@
 import { AgentError, isAgentError } from '../errors.js';
 import { MalformedResponseError } from './eks-auth-response.js';
-
-/** `outcome` label of `pod_identity_upstream_requests_total`. */
-export type UpstreamOutcome = 'success' | 'denied' | 'throttled' | 'unavailable' | 'error';
-
-/** A classified upstream failure: what to throw and how to count it. */
-export interface ClassifiedError {
-  readonly error: AgentError;
-  readonly outcome: UpstreamOutcome;
-}
+import type { ClassifiedError, UpstreamOutcome } from './upstream-call.js';
 
 /** The caller or the token is refused: retrying cannot help (reference.md's error list). */
 const DENIED = new Set([

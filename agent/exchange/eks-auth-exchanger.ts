@@ -1,7 +1,4 @@
 import type { VerifiedToken } from '../auth/token-verifier.js';
-import type { Clock } from '../clock.js';
-import type { Log } from '../log/logger.js';
-import type { Metrics } from '../metrics/metrics.js';
 import type { CredentialExchanger, RoleCredentials } from './credential-exchanger.js';
 import {
   AssumeRoleForPodIdentityCommand,
@@ -9,7 +6,8 @@ import {
 } from './eks-auth-client.js';
 import { classifyEksAuthError } from './eks-auth-errors.js';
 import { EKS_AUTH_API, fromEksAuthResponse, MalformedResponseError } from './eks-auth-response.js';
-import { type RetryOptions, resolveRetryOptions, withRetry } from './retry.js';
+import { resolveRetryOptions } from './retry.js';
+import { callUpstream, type UpstreamCallDeps } from './upstream-call.js';
 
 /** The one method of `EksAuthClient` the exchanger uses, so tests pass a hand-written fake. */
 export interface EksAuthSender {
@@ -19,21 +17,12 @@ export interface EksAuthSender {
   ): Promise<AssumeRoleForPodIdentityCommandOutput>;
 }
 
-/** pino-compatible logger subset. */
-export type ExchangeLogger = Pick<Log, 'warn'>;
-
 /** Options of {@link createEksAuthExchanger}. */
-export interface EksAuthExchangerOptions {
+export interface EksAuthExchangerOptions extends UpstreamCallDeps {
   /** An `EksAuthClient` (or a fake). */
   readonly client: EksAuthSender;
   /** EKS cluster name, sent in the request path. */
   readonly clusterName: string;
-  readonly metrics: Pick<Metrics, 'upstreamRequests' | 'upstreamDuration'>;
-  /** Times calls and checks that answers are not already expired. */
-  readonly clock: Clock;
-  /** Attempts, backoff and per-attempt deadline. Defaults: 3 attempts, 100 ms base, 1.5 s per attempt. */
-  readonly retry?: Omit<RetryOptions, 'signal'> | undefined;
-  readonly logger?: ExchangeLogger | undefined;
 }
 
 /**
@@ -51,53 +40,35 @@ export function createEksAuthExchanger(options: EksAuthExchangerOptions): Creden
   const retry = resolveRetryOptions(options.retry);
   const api = EKS_AUTH_API;
 
-  async function attempt(token: VerifiedToken, signal: AbortSignal, n: number): Promise<RoleCredentials> {
-    const started = clock.now();
-    try {
-      const output = await client.send(
-        new AssumeRoleForPodIdentityCommand({ clusterName, token: token.token }),
-        {
-          abortSignal: signal,
-        },
-      );
-      const credentials = fromEksAuthResponse(output);
-      if (credentials.expiration <= clock.now()) throw new MalformedResponseError('credentials.expiration');
-      metrics.upstreamRequests.inc({ api, outcome: 'success' });
-      return credentials;
-    } catch (thrown) {
-      const { error, outcome } = classifyEksAuthError(thrown);
-      metrics.upstreamRequests.inc({ api, outcome });
-      logger?.warn(
-        {
-          api,
-          attempt: n,
-          outcome,
-          code: error.code,
-          retryable: error.retryable,
-          upstreamError: errorName(thrown),
-          namespace: token.identity.namespace,
-          serviceAccount: token.identity.serviceAccount,
-          tokenHash: token.tokenHash,
-        },
-        'upstream credential call failed',
-      );
-      throw error;
-    } finally {
-      metrics.upstreamDuration.observe({ api }, Math.max(0, clock.now() - started) / 1000);
-    }
-  }
+  const attempt = async (token: VerifiedToken, signal: AbortSignal): Promise<RoleCredentials> => {
+    const output = await client.send(
+      new AssumeRoleForPodIdentityCommand({ clusterName, token: token.token }),
+      {
+        abortSignal: signal,
+      },
+    );
+    const credentials = fromEksAuthResponse(output);
+    if (credentials.expiration <= clock.now()) throw new MalformedResponseError('credentials.expiration');
+    return credentials;
+  };
 
   return {
     api,
     exchange(token, signal) {
-      return withRetry((attemptSignal, n) => attempt(token, attemptSignal, n), { ...retry, signal });
+      return callUpstream(
+        {
+          api,
+          classify: classifyEksAuthError,
+          attempt: (attemptSignal) => attempt(token, attemptSignal),
+          logFields: {
+            namespace: token.identity.namespace,
+            serviceAccount: token.identity.serviceAccount,
+            tokenHash: token.tokenHash,
+          },
+        },
+        { metrics, clock, logger, retry },
+        signal,
+      );
     },
   };
-}
-
-/** The error's type only: never its message (SDK messages can echo request data). */
-function errorName(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { name, code } = error as { name?: unknown; code?: unknown };
-  return [name, code].filter((v) => typeof v === 'string').join(':') || undefined;
 }

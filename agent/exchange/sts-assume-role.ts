@@ -2,13 +2,14 @@ import type { AssociationResolver } from '../associations/association.js';
 import type { VerifiedToken } from '../auth/token-verifier.js';
 import { AgentError } from '../errors.js';
 import type { CredentialExchanger, RoleCredentials } from './credential-exchanger.js';
-import { callSts, type StsCallDeps, toRoleCredentials } from './sts-call.js';
+import { callSts, toRoleCredentials } from './sts-call.js';
 import { type ChainedStsFactory, chainToTarget, firstSessionSeconds } from './sts-chain.js';
 import type { StsApi } from './sts-client.js';
 import { randomSuffix, sessionName, sessionPolicy, sessionTags } from './sts-session.js';
+import type { UpstreamCallDeps } from './upstream-call.js';
 
 /** Options of {@link createStsAssumeRoleExchanger}. */
-export interface StsAssumeRoleOptions extends StsCallDeps {
+export interface StsAssumeRoleOptions extends UpstreamCallDeps {
   /** STS client signing with the agent's own credentials (default chain). */
   readonly sts: StsApi;
   /** STS client factory for the chained call into `targetRoleArn`. */
