@@ -1,4 +1,4 @@
-import type { Timers } from '../agent/cache/timers.js';
+import type { Timers } from '../agent/timers.js';
 import type { Clock } from '../agent/clock.js';
 
 interface Pending {

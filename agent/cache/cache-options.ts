@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { CredentialExchanger } from '../exchange/credential-exchanger.js';
 import type { Log } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { systemTimers, type Timers } from './timers.js';
+import { systemTimers, type Timers } from '../timers.js';
 
 /** Default minimum lifetime left on served credentials: 15 minutes (contract §1, botocore's advisory refresh). */
 export const DEFAULT_MIN_REMAINING_MS = 15 * 60_000;

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { Timers } from './timers.js';
+import type { Timers } from '../timers.js';
 
 /** A first-in first-out queue that starts at most `maxPerSecond` jobs a second, evenly spaced. */
 export interface RefreshQueue<T> {

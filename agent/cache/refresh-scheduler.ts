@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
+import type { Timers } from '../timers.js';
 import type { CacheEntry } from './cache-entry.js';
 import { createRefreshQueue } from './refresh-queue.js';
-import type { Timers } from './timers.js';
 
 /** Decides when each entry is refreshed in the background, or left to lapse. */
 export interface RefreshScheduler {
