@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIPv6 } from 'node:net';
 import type { Log } from '../log/logger.js';
+import { systemTimers, type Timers } from '../timers.js';
 import { answerClientError } from './client-error.js';
 
 /** Largest accepted request header section (contract §1): larger gets 431 from Node's parser. */
@@ -39,16 +40,19 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
  * is a warning (reference agent issue #16); an address held by another process is retried in the
  * background and keeps readiness false (security.md threat 12). Throws when no address could be bound
  * and none is worth retrying.
+ *
+ * @param timers schedules the re-binds and the end of the close grace. Default {@link systemTimers}.
  */
 export async function listenCredentials(
   handler: Handler,
   hosts: readonly string[],
   port: number,
   log: Log,
+  timers: Timers = systemTimers,
 ): Promise<CredentialsListeners> {
   const states = new Map<string, ListenerState>();
   const servers = new Map<string, Server>();
-  const timers = new Set<NodeJS.Timeout>();
+  const rebinds = new Set<unknown>();
   let closing = false;
   // While draining, answers on kept-alive connections close them, so close() does not wait for idle sockets.
   const serve: Handler = (req, res) => {
@@ -92,18 +96,17 @@ export async function listenCredentials(
       }
       states.set(host, code === 'EADDRINUSE' ? 'in-use' : 'failed');
       log.error({ host, port, code }, 'cannot bind credentials address; retrying');
-      const timer = setTimeout(() => {
-        timers.delete(timer);
+      const timer = timers.setTimeout(() => {
+        rebinds.delete(timer);
         if (states.get(host) !== 'closed') void bind(host);
       }, REBIND_INTERVAL_MS);
-      timer.unref();
-      timers.add(timer);
+      rebinds.add(timer);
     }
   };
 
   await Promise.all(hosts.map(bind));
   if (![...states.values()].some((s) => s === 'bound' || s === 'in-use')) {
-    for (const timer of timers) clearTimeout(timer);
+    for (const timer of rebinds) timers.clearTimeout(timer);
     throw new Error(
       `could not bind any credentials address (${[...states].map(([h, s]) => `${h}: ${s}`).join(', ')})`,
     );
@@ -119,17 +122,16 @@ export async function listenCredentials(
     },
     async close(graceMs) {
       closing = true;
-      for (const timer of timers) clearTimeout(timer);
+      for (const timer of rebinds) timers.clearTimeout(timer);
       for (const host of states.keys()) states.set(host, 'closed');
       await Promise.all(
         [...servers.values()].map(
           (server) =>
             new Promise<void>((resolve) => {
-              const force = setTimeout(() => server.closeAllConnections(), graceMs);
+              const force = timers.setTimeout(() => server.closeAllConnections(), graceMs);
               const sweep = setInterval(() => server.closeIdleConnections(), 50);
-              force.unref();
               server.close(() => {
-                clearTimeout(force);
+                timers.clearTimeout(force);
                 clearInterval(sweep);
                 resolve();
               });
