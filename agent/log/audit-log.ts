@@ -48,6 +48,10 @@ export function createAuditLog(logger: Logger): AuditLog {
     if (child === undefined) {
       const { namespace, serviceAccount, podName, podUid } = identity;
       child = logger.child({ namespace, serviceAccount, podName, podUid });
+      // pino builds a child's serialized bindings by string concatenation, a tree of pieces V8 keeps
+      // for as long as the child lives (~0.8 KB, where the flat text is ~0.15 KB: measured). Reading
+      // them once makes V8 flatten that tree in place; the memory benchmark counts this per identity.
+      child.bindings();
       children.set(identity, child);
     }
     return child;
