@@ -50,10 +50,13 @@ describe('the credentials route with the informer pod check, against the Kuberne
   let metrics: Metrics;
   /** Pod names the TokenReview handler authenticates. */
   let reviewable: Set<string>;
+  /** Uids the pod check reported gone, in order. */
+  let gone: string[];
 
   beforeEach(async () => {
     api = await startKubeApi();
     reviewable = new Set();
+    gone = [];
     api.onPost('/apis/authentication.k8s.io/v1/tokenreviews', (body) => {
       const token = (body as { spec?: { token?: string } }).spec?.token ?? '';
       const name = /^good\.([\w-]+)\.sig$/.exec(token)?.[1] ?? '';
@@ -95,7 +98,10 @@ describe('the credentials route with the informer pod check, against the Kuberne
       clock,
       metrics,
       logger,
-      onPodGone: (uid) => built.drop((identity) => identity.podUid === uid),
+      onPodGone: (uid) => {
+        gone.push(uid);
+        built.drop((identity) => identity.podUid === uid);
+      },
     });
     const verifier = createPodBoundVerifier(new FakeVerifier(), checker as PodChecker);
     agent = createApp(config, {
@@ -144,7 +150,11 @@ describe('the credentials route with the informer pod check, against the Kuberne
     await build();
     await eventually(synced);
     api.apply('pods', podObject('web', { deleting: true }));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The watch delivers events in order: once a later pod's deletion is seen, so was the update.
+    api.apply('pods', podObject('marker'));
+    api.remove('pods', 'default', 'marker');
+    await eventually(() => gone.includes('uid-marker'));
+    expect(gone).toEqual(['uid-marker']);
     expect((await get('web')).statusCode).toBe(200);
   });
 
