@@ -7,6 +7,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { JSONWebKeySet } from 'jose';
 import { type AgentProcess, startAgent } from './agent-process.js';
 import { type ClusterKeys, createClusterKeys } from './cluster-keys.js';
 import { type EksAuthService, startEksAuthService } from './eks-auth-service.js';
@@ -42,6 +43,18 @@ export interface Story {
   stop(): Promise<void>;
 }
 
+/**
+ * A real cluster for the story instead of its own signing key (see test-support/control-plane.ts):
+ * the agent finds the keys by OIDC discovery from `issuer`, trusting `caFile`; EKS Auth verifies
+ * with `jwks` (read on every call: push a rotated key into it); `podToken` asks the real API.
+ */
+export interface StoryCluster {
+  readonly issuer: string;
+  readonly caFile: string;
+  readonly jwks: JSONWebKeySet;
+  readonly podToken: Story['podToken'];
+}
+
 /** The agent's flags for the story (contract §2). */
 export function storyAgentArgs(eksAuthEndpoint: string, jwksFile: string): string[] {
   return [
@@ -69,6 +82,7 @@ export async function startStory(
     agentArgs?: readonly string[];
     port?: number;
     host?: string;
+    cluster?: StoryCluster;
   } = {},
 ): Promise<Story> {
   const step = options.onStep ?? (() => {});
@@ -84,9 +98,10 @@ export async function startStory(
     const keys = await createClusterKeys({ alg: 'RS256', kid: 'story-key-1' });
     const jwksFile = await keys.writeJwksFile(mkdtempSync(join(tmpdir(), 'story-jwks-')));
     step('Starting the EKS Auth-compatible service: association default/s3-access-sa -> S3AccessRole');
+    const cluster = options.cluster;
     const eksAuth = await startEksAuthService({
-      jwks: keys.jwks,
-      issuer: STORY_ISSUER,
+      jwks: cluster?.jwks ?? keys.jwks,
+      issuer: cluster?.issuer ?? STORY_ISSUER,
       clusterName: STORY_CLUSTER,
       associations: [{ namespace: 'default', serviceAccount: 's3-access-sa', roleArn: setup.roleArn }],
       stsEndpoint: moto.endpoint,
@@ -96,8 +111,13 @@ export async function startStory(
       accountId: setup.accountId,
     });
     cleanups.push(() => eksAuth.stop());
-    const args = [...storyAgentArgs(eksAuth.endpoint, jwksFile), ...(options.agentArgs ?? [])];
+    const keyArgs = storyAgentArgs(eksAuth.endpoint, jwksFile);
+    // A real cluster: its issuer, and the keys from its OIDC discovery instead of the JWKS file.
+    if (cluster !== undefined) keyArgs.splice(keyArgs.indexOf('--issuer'), 2, '--issuer', cluster.issuer);
+    if (cluster !== undefined) keyArgs.splice(keyArgs.indexOf('--jwks-file'), 2);
+    const args = [...keyArgs, ...(options.agentArgs ?? [])];
     const agentEnv = {
+      ...(cluster === undefined ? {} : { NODE_EXTRA_CA_CERTS: cluster.caFile }),
       AWS_ACCESS_KEY_ID: NODE_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: NODE_CREDENTIALS.secretAccessKey,
       AWS_EC2_METADATA_DISABLED: 'true',
@@ -121,6 +141,7 @@ export async function startStory(
       },
       roleArn: setup.roleArn,
       podToken: (pod = {}) =>
+        cluster?.podToken(pod) ??
         keys.mintToken({
           issuer: STORY_ISSUER,
           audience: 'pods.eks.amazonaws.com',

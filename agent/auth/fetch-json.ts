@@ -35,7 +35,8 @@ export function fetchJson(url: URL, options: FetchJsonOptions = {}): Promise<unk
           url,
           {
             method: 'GET',
-            headers: { accept: 'application/json', ...options.headers },
+            // kube-apiserver serves its key set only as application/jwk-set+json (406 otherwise).
+            headers: { accept: 'application/json, application/jwk-set+json', ...options.headers },
             signal,
             ...(options.ca === undefined ? {} : { ca: options.ca }),
           },

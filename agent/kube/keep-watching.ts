@@ -82,12 +82,37 @@ export function keepWatching<T extends KubernetesObject>(
   };
 }
 
-/** A short, secret-free description of a client-node error: the HTTP status, the error code, or the first line. */
+/**
+ * A short, secret-free description of a client-node error: the HTTP status (with, for 401 and 403, the
+ * API server's own reason, which names the verb and resource refused), the error code, or the first line.
+ */
 export function describeKubeError(error: unknown): string {
   // ApiException (list) carries the status as a numeric `code`; the watch's error as `statusCode`.
   const { statusCode, code } = (error ?? {}) as { statusCode?: unknown; code?: unknown };
   const status = typeof statusCode === 'number' ? statusCode : code;
-  if (typeof status === 'number') return `HTTP ${status}`;
+  if (typeof status === 'number') {
+    const reason = status === 401 || status === 403 ? statusMessage(error) : undefined;
+    return reason === undefined ? `HTTP ${status}` : `HTTP ${status}: ${reason}`;
+  }
   if (typeof code === 'string') return code;
   return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+}
+
+/**
+ * The `message` of the Kubernetes Status an error response carried (e.g. `pods is forbidden: User
+ * "system:serviceaccount:kube-system:pod-identity-agent" cannot list resource "pods" ...`), first line,
+ * at most 300 characters. A Status is the server's answer, never the request, so it holds no token.
+ */
+function statusMessage(error: unknown): string | undefined {
+  let body = (error as { body?: unknown }).body;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+  }
+  const { kind, message } = (body ?? {}) as { kind?: unknown; message?: unknown };
+  if (kind !== 'Status' || typeof message !== 'string') return undefined;
+  return message.split('\n')[0]?.slice(0, 300);
 }

@@ -3,6 +3,7 @@ import { checkInteger } from '../checks/option-checks.js';
 import { withDeadline } from '../deadline.js';
 import { AgentError } from '../errors.js';
 import { abortOn } from '../kube/abort-on.js';
+import { describeKubeError } from '../kube/keep-watching.js';
 import type { TokenReviewer, TokenReviewResult } from './pod-checker.js';
 
 /** Default deadline of one TokenReview, milliseconds. */
@@ -60,7 +61,8 @@ export function createKubeTokenReviewer(options: KubeTokenReviewerOptions): Toke
 
 function describe(error: unknown): Error {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'number') return new Error(`TokenReview failed with HTTP ${code}`);
+  // For 401 and 403, with the API server's reason (the verb and resource refused; never the token).
+  if (typeof code === 'number') return new Error(`TokenReview failed with ${describeKubeError(error)}`);
   if (typeof code === 'string') return new Error(`TokenReview failed: ${code}`);
   return new Error('TokenReview failed');
 }

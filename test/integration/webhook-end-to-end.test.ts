@@ -1,143 +1,131 @@
 /**
- * Issue 8 end to end: a pod goes through the real webhook wiring over HTTPS (associations store,
- * TLS, AdmissionReview), the simulated kubelet turns the patched spec into a token file and env,
- * and a real SDK client in that environment gets credentials from the agent and writes to S3.
+ * Issue 8 end to end, on a real kube-apiserver: a pod created through the API goes through the real
+ * webhook (registered with the overlay's MutatingWebhookConfiguration), the simulated kubelet turns
+ * the stored spec into a token file (from the TokenRequest API, bound to that pod) and env, and a
+ * real SDK client in that environment gets credentials from the agent and writes to S3.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:https';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { parseConfig, type WebhookConfig } from '../../agent/config/parse-config.js';
 import { createLogger } from '../../agent/log/logger.js';
 import { createWebhookApp, type WebhookApp } from '../../agent/webhook/webhook-app.js';
 import { createWebhookDeps } from '../../agent/webhook/webhook-deps.js';
-import { applyJsonPatch } from '../../test-support/json-patch.js';
+import { uniqueName } from '../../test-support/control-plane/admin-client.js';
+import { controlPlaneProblem, PROJECT_ROOT } from '../../test-support/control-plane/binaries.js';
+import { sharedControlPlane } from '../../test-support/control-plane/shared.js';
+import type { ControlPlane } from '../../test-support/control-plane.js';
 import { isMotoAvailable } from '../../test-support/moto.js';
+import { needs } from '../../test-support/needs.js';
 import { boto3Put } from '../../test-support/pod-clients.js';
-import { makeSelfSignedCert } from '../../test-support/self-signed-cert.js';
 import { materializeContainer } from '../../test-support/simulated-kubelet.js';
-import { STORY_ISSUER, type Story, startStory } from '../../test-support/story.js';
+import { type Story, startStory } from '../../test-support/story.js';
 
-const motoAvailable = await isMotoAvailable();
+const enabled = (await isMotoAvailable()) && needs(controlPlaneProblem(), 'the webhook end-to-end test');
+const MANIFEST = join(PROJECT_ROOT, 'manifests/overlays/webhook/core/mutating-webhook-configuration.yaml');
+const CONFIGS = '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations';
 
-describe.skipIf(!motoAvailable)('webhook → kubelet → SDK → agent', () => {
+describe.skipIf(!enabled)('kube-apiserver → webhook → kubelet → SDK → agent', () => {
+  let plane: ControlPlane;
   let story: Story;
   let webhook: WebhookApp;
-  let port: number;
-  let dir: string;
-  let ca: Buffer;
+  const name = uniqueName('e2e-webhook');
 
   beforeAll(async () => {
-    story = await startStory();
-    dir = await mkdtemp(join(tmpdir(), 'webhook-e2e-'));
-    const certs = await makeSelfSignedCert(dir, 'tls', 'pod-identity-webhook');
-    ca = await readFile(certs.certFile);
-    const associations = join(dir, 'associations.yaml');
+    plane = await sharedControlPlane();
+    await plane.admin.createNode(name);
+    story = await startStory({
+      cluster: {
+        issuer: plane.issuer,
+        caFile: plane.caFile,
+        jwks: await plane.admin.call('GET', '/openid/v1/jwks'),
+        podToken: () => Promise.reject(new Error('the pod reads its token file')),
+      },
+    });
+    await plane.admin.createServiceAccount('default', 's3-access-sa').catch(() => undefined);
+    const tls = await plane.issueCert(name, {
+      subject: `/CN=${name}`,
+      altNames: ['IP:127.0.0.1'],
+      usage: 'serverAuth',
+    });
+    const associations = join(plane.dir, `${name}.yaml`);
     await writeFile(
       associations,
       `associations:\n  - namespace: default\n    serviceAccount: s3-access-sa\n    roleArn: ${story.roleArn}\n`,
     );
     const config = parseConfig(
       [
-        'webhook',
-        '--tls-cert-file',
-        certs.certFile,
-        '--tls-key-file',
-        certs.keyFile,
-        '--associations',
-        associations,
-        '--credentials-uri',
-        story.agent.url,
-        '--port',
-        '0',
-        '--probe-address',
-        '127.0.0.1',
-        '--probe-port',
-        '0',
-        '--metrics-port',
-        '0',
+        ...['webhook', '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile],
+        ...['--associations', associations, '--credentials-uri', story.agent.url, '--port', '0'],
+        ...['--probe-address', '127.0.0.1', '--probe-port', '0', '--metrics-port', '0'],
       ],
       {},
     ) as WebhookConfig;
-    const logger = createLogger('silent');
-    const deps = await createWebhookDeps(config, { logger, clock: { now: () => Date.now() } });
+    const deps = await createWebhookDeps(config, {
+      logger: createLogger('silent'),
+      clock: { now: () => Date.now() },
+    });
     webhook = await createWebhookApp(config, { ...deps, listenHost: '127.0.0.1' });
-    port = await webhook.start();
-  }, 120_000);
+    const port = await webhook.start();
+    const registration = parse(await readFile(MANIFEST, 'utf8'));
+    registration.metadata.name = name;
+    const [hook] = registration.webhooks;
+    hook.clientConfig = {
+      url: `https://127.0.0.1:${port}/mutate`,
+      caBundle: Buffer.from(plane.ca).toString('base64'),
+    };
+    // On the shared control plane, only this test's pods (the manifest's own selectors stay).
+    hook.objectSelector.matchLabels = { [name]: 'true' };
+    await plane.admin.call('POST', CONFIGS, registration);
+  }, 180_000);
   afterAll(async () => {
+    await plane?.admin.send('DELETE', `${CONFIGS}/${name}`);
     await webhook?.close();
     await story?.stop();
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
 
-  /** POSTs the review over verified TLS (the test CA), as the API server does. */
-  function admit(review: unknown): Promise<{ response: { uid: string; allowed: boolean; patch?: string } }> {
-    return new Promise((resolve, reject) => {
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port,
-          path: '/mutate',
-          method: 'POST',
-          ca,
-          headers: { 'content-type': 'application/json' },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString())));
-        },
-      );
-      req.on('error', reject);
-      req.end(JSON.stringify(review));
-    });
-  }
-
   it('injects a pod whose SDK then writes to the allowed bucket through the agent', async () => {
-    const pod = {
+    const pod = (podName: string) => ({
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name: 's3-access-pod' },
+      metadata: { name: podName, labels: { [name]: 'true' } },
       spec: {
         serviceAccountName: 's3-access-sa',
+        nodeName: name,
         hostNetwork: true,
         initContainers: [{ name: 'init', image: 'busybox' }],
         containers: [
           { name: 'app', image: 'public.ecr.aws/aws-cli/aws-cli', env: [{ name: 'A', value: '1' }] },
         ],
       },
-    };
-    const answer = await admit({
-      apiVersion: 'admission.k8s.io/v1',
-      kind: 'AdmissionReview',
-      request: {
-        uid: 'e2e-1',
-        resource: { group: '', version: 'v1', resource: 'pods' },
-        namespace: 'default',
-        operation: 'CREATE',
-        object: pod,
-      },
     });
-    expect(answer.response).toMatchObject({ uid: 'e2e-1', allowed: true });
-    const patched = applyJsonPatch(
-      pod,
-      JSON.parse(Buffer.from(answer.response.patch ?? '', 'base64').toString()),
-    );
+    // The apiserver picks the registration up asynchronously: dry runs until it calls the webhook.
+    await expect
+      .poll(
+        async () =>
+          JSON.stringify(
+            await plane.admin.call('POST', '/api/v1/namespaces/default/pods?dryRun=All', pod('probe')),
+          ),
+        {
+          timeout: 20_000,
+        },
+      )
+      .toContain('AWS_CONTAINER_CREDENTIALS_FULL_URI');
+    const stored = await plane.admin.call('POST', '/api/v1/namespaces/default/pods', pod(name));
 
-    const container = await materializeContainer(patched, 'app', (audience, lifetimeSeconds) =>
-      story.keys.mintToken({
-        issuer: STORY_ISSUER,
+    const container = await materializeContainer(stored, 'app', (audience, expirationSeconds) =>
+      plane.admin.requestToken('default', 's3-access-sa', {
+        pod: { name, uid: stored.metadata.uid },
         audience,
-        lifetimeSeconds,
-        namespace: 'default',
-        serviceAccount: 's3-access-sa',
-        podName: 's3-access-pod',
+        expirationSeconds,
       }),
     );
     const credentialsUri = container.env.AWS_CONTAINER_CREDENTIALS_FULL_URI as string;
     const tokenFile = container.env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE as string;
     expect(credentialsUri).toBe(story.agent.url);
+    // The raw token, as kubelet writes it: SDKs refuse a trailing newline.
+    expect(await readFile(tokenFile, 'utf8')).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     const env = { credentialsUri, tokenFile };
     const ok = await boto3Put(env, story.moto.endpoint, 'my-bucket', 'from-webhook.txt', 'hello');
     expect(ok.stdout).toContain('method=container-role');

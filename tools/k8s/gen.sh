@@ -11,7 +11,7 @@ MODFILE=$(go mod download -json "k8s.io/kubernetes@$K8S" | jq -r .GoMod)
 for m in $(go mod edit -json "$MODFILE" | jq -r '.Require[] | select(.Version=="v0.0.0") | .Path'); do
   go mod edit -replace="$m=$m@$STG"
 done
-GD=$(go mod edit -json "$MODFILE" | jq -r '(.Godebug // [])[] | select(.Key=="default") | .Value')
+GD=$(go mod edit -json "$MODFILE" | jq -r '(.GoDebug // [])[] | select(.Key=="default") | .Value')
 [ -z "$GD" ] || go mod edit -godebug=default="$GD"
 go get -tool "k8s.io/kubernetes/cmd/kube-apiserver@$K8S"
 go mod tidy
