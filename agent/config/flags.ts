@@ -31,7 +31,10 @@ export const ENV_PREFIX = 'POD_IDENTITY_AGENT_';
 export const DEFAULT_BIND_HOSTS = '169.254.170.23,[fd00:ec2::23]';
 /** Default audience of pod identity tokens. */
 export const DEFAULT_AUDIENCE = 'pods.eks.amazonaws.com';
-/** Default minimum lifetime left on served credentials (contract §1, clients.md: botocore refreshes under 15 min). */
+/**
+ * Default minimum lifetime left on served credentials: botocore refreshes credentials with less than
+ * 15 minutes left, so serving less would make every request a refresh.
+ */
 export const DEFAULT_MIN_REMAINING = '15m';
 /** Default bound on cached identities. */
 export const DEFAULT_MAX_CACHE_SIZE = '10000';

@@ -182,58 +182,87 @@ function convert(spec: FlagSpec, text: string, problems: string[]): Value {
   }
 }
 
+/** Reads the converted flag values by name. */
+interface Values {
+  str(name: string): string | undefined;
+  num(name: string): number;
+  url(name: string): URL | undefined;
+  flag(name: string): boolean;
+  hosts(): readonly string[];
+}
+
+function valuesOf(v: ReadonlyMap<string, Value>): Values {
+  return {
+    str: (name) => v.get(name) as string | undefined,
+    num: (name) => v.get(name) as number,
+    url: (name) => v.get(name) as URL | undefined,
+    flag: (name) => v.get(name) === true,
+    hosts: () => (v.get('bind-hosts') as readonly string[] | undefined) ?? [],
+  };
+}
+
 function build(
   command: Exclude<Command, 'version'>,
   v: Map<string, Value>,
   env: Readonly<Record<string, string | undefined>>,
   problems: string[],
 ): Exclude<Config, { command: 'version' | 'help' }> {
-  const str = (name: string) => v.get(name) as string | undefined;
-  const num = (name: string) => v.get(name) as number;
-  const url = (name: string) => v.get(name) as URL | undefined;
-  const hosts = (v.get('bind-hosts') as readonly string[] | undefined) ?? [];
-  if (command === 'init') return { command, bindHosts: hosts, interfaceName: str('interface') ?? '' };
+  const values = valuesOf(v);
+  switch (command) {
+    case 'init':
+      return buildInit(values);
+    case 'webhook':
+      return buildWebhook(values, problems);
+    case 'server':
+      return buildServer(values, env, problems);
+  }
+}
 
-  const common: CommonConfig = {
+function buildInit({ str, hosts }: Values): InitConfig {
+  return { command: 'init', bindHosts: hosts(), interfaceName: str('interface') ?? '' };
+}
+
+/** The settings `server` and `webhook` share; every default comes from the flag table. */
+function buildCommon({ str, num }: Values): CommonConfig {
+  return {
     probeAddress: str('probe-address') ?? '',
     probePort: num('probe-port'),
     metricsAddress: str('metrics-address') ?? '',
     metricsPort: num('metrics-port'),
-    logLevel: str('log-level') ?? 'info',
+    logLevel: str('log-level') ?? '',
     shutdownGraceMs: num('shutdown-grace'),
     kubeconfig: str('kubeconfig'),
     associationsFile: str('associations'),
-    roleSource: (str('role-source') ?? 'file') as CommonConfig['roleSource'],
+    roleSource: str('role-source') as CommonConfig['roleSource'],
     audience: str('audience') ?? '',
   };
-  if (command === 'webhook') {
-    const tlsCertFile = str('tls-cert-file');
-    const tlsKeyFile = str('tls-key-file');
-    if (tlsCertFile === undefined || tlsKeyFile === undefined)
-      problems.push('webhook needs --tls-cert-file and --tls-key-file');
-    if (common.associationsFile === undefined && common.roleSource === 'file')
-      problems.push('webhook needs --associations (or --role-source annotation)');
-    const tokenExpirationMs = num('token-expiration');
-    if (tokenExpirationMs < 600_000) problems.push('--token-expiration must be at least 10m');
-    return {
-      ...common,
-      command,
-      port: num('port'),
-      tlsCertFile: tlsCertFile ?? '',
-      tlsKeyFile: tlsKeyFile ?? '',
-      tokenExpirationMs,
-      credentialsUri: url('credentials-uri') as URL,
-      noProxyAppend: v.get('no-proxy-append') === true,
-    };
-  }
+}
 
-  const exchange = str('exchange') as ExchangeKind;
-  const clusterName = str('cluster-name');
-  if (clusterName === undefined) problems.push('--cluster-name is required');
-  const region = str('region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (region === undefined || region === '') problems.push('--region is required (or AWS_REGION)');
-  if (hosts.length === 0) problems.push('--bind-hosts must name at least one address');
+function buildWebhook(values: Values, problems: string[]): WebhookConfig {
+  const { str, num, url, flag } = values;
+  const common = buildCommon(values);
+  const tlsCertFile = str('tls-cert-file');
+  const tlsKeyFile = str('tls-key-file');
+  if (tlsCertFile === undefined || tlsKeyFile === undefined)
+    problems.push('webhook needs --tls-cert-file and --tls-key-file');
+  if (common.associationsFile === undefined && common.roleSource === 'file')
+    problems.push('webhook needs --associations (or --role-source annotation)');
+  const tokenExpirationMs = num('token-expiration');
+  if (tokenExpirationMs < 600_000) problems.push('--token-expiration must be at least 10m');
+  return {
+    ...common,
+    command: 'webhook',
+    port: num('port'),
+    tlsCertFile: tlsCertFile ?? '',
+    tlsKeyFile: tlsKeyFile ?? '',
+    tokenExpirationMs,
+    credentialsUri: url('credentials-uri') as URL,
+    noProxyAppend: flag('no-proxy-append'),
+  };
+}
 
+/** Where the token signing keys come from: `--jwks-file`, `--jwks-uri`, `--issuer` discovery, or the API server. */
+function buildKeySource({ str, url }: Values, problems: string[]): KeySource {
   const issuer = str('issuer');
   if (issuer !== undefined && !/^https?:\/\/[^\s]+$/.test(issuer))
     problems.push(`--issuer must be an http(s) URL, got "${issuer}"`);
@@ -243,28 +272,50 @@ function build(
     problems.push('--jwks-file and --jwks-uri cannot be used together');
   if ((jwksFile !== undefined || jwksUri !== undefined) && issuer === undefined)
     problems.push('--jwks-file and --jwks-uri need --issuer');
-  const keySource: KeySource =
-    jwksFile !== undefined
-      ? { kind: 'file', path: jwksFile }
-      : jwksUri !== undefined
-        ? { kind: 'uri', uri: jwksUri }
-        : issuer !== undefined && URL.canParse(issuer)
-          ? { kind: 'discovery', issuer: new URL(issuer) }
-          : { kind: 'kubernetes' };
+  if (jwksFile !== undefined) return { kind: 'file', path: jwksFile };
+  if (jwksUri !== undefined) return { kind: 'uri', uri: jwksUri };
+  if (issuer !== undefined && URL.canParse(issuer)) return { kind: 'discovery', issuer: new URL(issuer) };
+  return { kind: 'kubernetes' };
+}
 
+/** Checks that the role sources fit the exchange. */
+function checkRoleSources(
+  exchange: ExchangeKind,
+  common: CommonConfig,
+  allowAnnotationRoles: boolean,
+  problems: string[],
+): void {
+  const { roleSource, associationsFile } = common;
   const sts = exchange !== 'eks-auth';
-  const roleSource = common.roleSource;
-  if (sts && common.associationsFile === undefined && roleSource !== 'annotation')
+  if (sts && associationsFile === undefined && roleSource !== 'annotation')
     problems.push(`--exchange ${exchange} needs --associations`);
-  if (!sts && (common.associationsFile !== undefined || roleSource !== 'file'))
+  if (!sts && (associationsFile !== undefined || roleSource !== 'file'))
     problems.push(
       '--associations and --role-source apply only to the sts-* exchanges; EKS Auth owns associations on EKS',
     );
-  const allowAnnotationRoles = v.get('allow-annotation-roles') === true;
   if (exchange === 'sts-assume-role' && roleSource !== 'file' && !allowAnnotationRoles)
     problems.push(
       '--role-source annotation|both with sts-assume-role needs --allow-annotation-roles (see docs/any-cluster.md)',
     );
+}
+
+function buildServer(
+  values: Values,
+  env: Readonly<Record<string, string | undefined>>,
+  problems: string[],
+): ServerConfig {
+  const { str, num, url, flag, hosts } = values;
+  const common = buildCommon(values);
+  const exchange = str('exchange') as ExchangeKind;
+  const clusterName = str('cluster-name');
+  if (clusterName === undefined) problems.push('--cluster-name is required');
+  const region = str('region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (region === undefined || region === '') problems.push('--region is required (or AWS_REGION)');
+  const bindHosts = hosts();
+  if (bindHosts.length === 0) problems.push('--bind-hosts must name at least one address');
+  const keySource = buildKeySource(values, problems);
+  const allowAnnotationRoles = flag('allow-annotation-roles');
+  checkRoleSources(exchange, common, allowAnnotationRoles, problems);
 
   const nodeName = str('node-name');
   const inCluster = env.KUBERNETES_SERVICE_HOST !== undefined || common.kubeconfig !== undefined;
@@ -272,15 +323,15 @@ function build(
     (inCluster && nodeName !== undefined ? 'informer' : 'off')) as ServerConfig['podCheck'];
   if (podCheck === 'informer' && nodeName === undefined)
     problems.push('--pod-check informer needs --node-name');
-  const requirePodIp = v.get('require-pod-ip') === true;
+  const requirePodIp = flag('require-pod-ip');
   if (requirePodIp && podCheck !== 'informer') problems.push('--require-pod-ip needs --pod-check informer');
   const maxCacheSize = num('max-cache-size');
   if (maxCacheSize < 1) problems.push('--max-cache-size must be at least 1');
 
   return {
     ...common,
-    command,
-    bindHosts: hosts,
+    command: 'server',
+    bindHosts,
     port: num('port'),
     exchange,
     clusterName: clusterName ?? '',
@@ -289,7 +340,7 @@ function build(
     endpoint: url('endpoint'),
     stsEndpoint: url('sts-endpoint'),
     allowAnnotationRoles,
-    issuer,
+    issuer: str('issuer'),
     keySource,
     nodeName,
     podCheck,
