@@ -13,7 +13,7 @@ import { createTurnBatchedStream } from './log/turn-batched-stream.js';
 // Each command imports what it alone needs (below, with import()): the webhook's Kubernetes client
 // and the AWS SDKs take seconds to load and would delay the agent's readiness (docs/performance.md).
 
-/** Exit code of an invalid command line (contract §2). */
+/** Exit code of an invalid command line (docs/configuration.md). */
 const EXIT_USAGE = 2;
 
 function version(): string {
@@ -23,7 +23,7 @@ function version(): string {
   return pkg.version;
 }
 
-/** Prints a start-up configuration problem as one line and exits 2 (contract §2). */
+/** Prints a start-up configuration problem as one line and exits 2 (docs/configuration.md). */
 function exitUsage(err: unknown): never {
   const text =
     err instanceof ConfigError ? err.problems.join('; ') : err instanceof Error ? err.message : String(err);
@@ -39,7 +39,7 @@ interface Service {
 
 /**
  * Starts `service`, and on the first SIGTERM or SIGINT stops accepting, drains in-flight requests and
- * exits 0 (contract §2). A failure to start is fatal (exit 1).
+ * exits 0 (docs/configuration.md). A failure to start is fatal (exit 1).
  */
 async function serve(
   service: Service,

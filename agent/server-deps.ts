@@ -66,7 +66,7 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
   };
 
   // STS exchanges: roles from the associations file and/or annotations; an edit drops the cached
-  // credentials of the service accounts it affected (issue 5: access ends within 10 s).
+  // credentials of the service accounts it affected (so a removed or changed association ends access within seconds).
   const associationSource =
     config.exchange === 'eks-auth' ? undefined : await import('./associations/create-association-source.js');
   const associations = await associationSource?.createAssociationSource(config, {
@@ -93,7 +93,7 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
     logger,
   });
   cacheRef = cache;
-  // A deleted pod's credentials go at once and, being gone, are never refreshed (security.md threat 4).
+  // A deleted pod's credentials go at once and, being gone, are never refreshed (docs/security.md threat 4).
   const podCheck =
     config.podCheck === 'off'
       ? undefined
@@ -107,7 +107,7 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
         });
   const verifier =
     podCheck === undefined ? tokenAuth.verifier : createPodBoundVerifier(tokenAuth.verifier, podCheck);
-  // --rate-limit 0 turns the per-address limit off (contract §2).
+  // --rate-limit 0 turns the per-address limit off (docs/configuration.md).
   const admit =
     config.rateLimit > 0
       ? createRateLimitAdmission(createRateLimiter({ ratePerSecond: config.rateLimit, clock }))

@@ -12,7 +12,7 @@ const REQUESTS_PER_POD = 5;
 const UPSTREAM_LATENCY_MS = 100;
 
 /**
- * Burst at node boot (issue 7 §3): 250 pods start evenly within one second, each sending 5
+ * Burst at node boot: 250 pods start evenly within one second, each sending 5
  * concurrent first requests (SDK retries, several processes), against an EKS Auth stand-in that
  * takes 100 ms per call. Counts upstream calls, 5xx, and how long after its upstream answer each
  * pod waited for its last response.
@@ -79,7 +79,7 @@ async function run(): Promise<Figure[]> {
   }
 }
 
-/** Scenario 3 of issue 7. */
+/** Scenario 3 of `npm run bench` (docs/performance.md). */
 export const burst: Scenario = {
   name: NAME,
   title: `${PODS} pods x ${REQUESTS_PER_POD} requests in 1 s, upstream ${UPSTREAM_LATENCY_MS} ms`,

@@ -73,7 +73,7 @@ function makeToken(pod: string, serial: number, issuedAt: number, lifetimeMs: nu
 }
 
 /**
- * Simulates one day of 110 pods on one node (issue 7 §4) with fake time: pods start in the first
+ * Simulates one day of 110 pods on one node with fake time: pods start in the first
  * ~9 minutes; even pods refresh like botocore (15 min before expiry), odd ones like the JS SDK
  * (5 min); 30 % stop calling AWS after their first hour; active pods make an AWS call every minute.
  * With `rotate`, kubelet replaces each token after ~19 h; without, tokens outlive the day (the

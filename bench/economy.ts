@@ -39,7 +39,7 @@ const ours: ModelFactory = (time, exchange) => {
   };
 };
 
-/** The reference agent's algorithm (reference.md). */
+/** The EKS Pod Identity Agent's cache algorithm (`reference-cache.ts`). */
 const reference: ModelFactory = (time, exchange) => {
   const cache = createReferenceCache(time, (raw) => exchange(raw as Parameters<typeof exchange>[0]));
   return { request: (token) => cache.get(token), close: () => cache.close() };
@@ -64,7 +64,7 @@ async function columns(factory: ModelFactory): Promise<Columns> {
 }
 
 /**
- * Upstream economy over a simulated day (issue 7 §4), for the agent's cache and for the reference
+ * Upstream economy over a simulated day, for the agent's cache and for the reference
  * algorithm. "Per token rotation" is the difference against the same day without rotations,
  * divided by the rotations active pods saw.
  */
@@ -97,7 +97,7 @@ async function run(): Promise<Figure[]> {
   ];
 }
 
-/** Scenario 4 of issue 7. */
+/** Scenario 4 of `npm run bench` (docs/performance.md). */
 export const economy: Scenario = {
   name: NAME,
   title: 'upstream calls over a simulated day, ours vs reference',

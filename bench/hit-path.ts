@@ -28,7 +28,7 @@ async function startFixed(
 }
 
 /**
- * Hit path vs the physical limit (issue 7 §1): (a) raw node:http with the agent's real response
+ * Hit path vs the physical limit: (a) raw node:http with the agent's real response
  * bytes, (b) a bare fastify route, (c) the built agent answering a cached identity for a real signed
  * token. Alternating rounds, same autocannon settings; ratios per round, medians reported; then the
  * agent's p99 at half its maximum rate.
@@ -162,7 +162,7 @@ async function run(): Promise<Figure[]> {
   }
 }
 
-/** Scenario 1 of issue 7. */
+/** Scenario 1 of `npm run bench` (docs/performance.md). */
 export const hitPath: Scenario = {
   name: NAME,
   title: `hit path vs raw node:http and bare fastify (${JSON.stringify(hitPathSettings())})`,

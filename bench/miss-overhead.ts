@@ -11,7 +11,7 @@ const PODS = 1000;
 const WARMUP_PODS = 100;
 
 /**
- * Miss path overhead (issue 7 §2): the built agent against an EKS Auth stand-in that answers at
+ * Miss path overhead: the built agent against an EKS Auth stand-in that answers at
  * once, in a process of its own; 1,000 distinct pods ask one after the other (after 100 warm-up
  * pods); overhead = the client's total minus the stand-in's own time for that call (requests are
  * sequential, so the n-th call the stand-in saw is the n-th request's).
@@ -56,5 +56,5 @@ async function run(): Promise<Figure[]> {
   }
 }
 
-/** Scenario 2 of issue 7. */
+/** Scenario 2 of `npm run bench` (docs/performance.md). */
 export const missOverhead: Scenario = { name: NAME, title: `miss overhead over ${PODS} distinct pods`, run };

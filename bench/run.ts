@@ -1,5 +1,5 @@
 /**
- * `npm run bench [scenario...]`: runs the issue 7 scenarios (all by default, or the named ones),
+ * `npm run bench [scenario...]`: runs the scenarios of docs/performance.md (all by default, or the named ones),
  * prints each figure with its target and verdict, and writes bench/results.json.
  */
 import { fileURLToPath } from 'node:url';

@@ -31,7 +31,7 @@ export interface LocalAgent {
   stop(): Promise<void>;
 }
 
-/** Starts the stand-in and the agent with `agentArgs` appended to the contract §2 flags. */
+/** Starts the stand-in and the agent with `agentArgs` appended to the docs/configuration.md flags. */
 export async function startLocalAgent(agentArgs: readonly string[] = []): Promise<LocalAgent> {
   const keys = await createClusterKeys({ alg: 'RS256', kid: 'local-key-1' });
   const jwksFile = await keys.writeJwksFile(mkdtempSync(join(tmpdir(), 'local-jwks-')));

@@ -2,7 +2,7 @@
  * moto's server (AWS STS, IAM and S3 stand-in, `python3 -m moto.server`) for tests and the demo, and
  * its set-up: an admin user, roles allowed on chosen buckets, buckets. With `authActions`, moto
  * accepts that many unauthenticated calls (the set-up) and then enforces SigV4 and IAM policies
- * (clients.md "Driving the real clients in tests").
+ * (docs/compatibility.md).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -65,7 +65,7 @@ export interface KeySetOptions {
 type LocalSet = ReturnType<typeof createLocalJWKSet>;
 
 /**
- * Creates a key set over `fetcher` (security.md "Keys"): keeps the last good set when the source is
+ * Creates a key set over `fetcher` (docs/security.md, threat 1): keeps the last good set when the source is
  * down or answers junk, refetches on an unknown `kid` at most once per `minRefetchIntervalMs`, and
  * refreshes in the background. Every fetch counts in `jwksRefreshes{result}`.
  */
@@ -144,7 +144,7 @@ export function createKeySet(options: KeySetOptions): KeySet {
     try {
       return await local(header, token);
     } catch (error) {
-      // Key rotation: a new kid appears in tokens before our copy of the set has it (security.md "Keys").
+      // Key rotation: a new kid appears in tokens before our copy of the set has it (docs/security.md, threat 1).
       if (!(error instanceof joseErrors.JWKSNoMatchingKey) || !mayRefetch()) throw error;
       await refresh();
       return local(header, token);

@@ -20,8 +20,8 @@ interface Flight {
  * Creates the credential cache: hits are served from memory while more than `minRemainingMs` is left;
  * concurrent misses for one identity share one upstream call and its outcome; used entries are
  * refreshed in the background, rate-limited and jittered; a failed refresh keeps serving the old
- * credentials (stale-if-error) until the minimum-remaining zone (reference.md: cache, concurrency and
- * upstream-down rows).
+ * credentials (stale-if-error) until the minimum-remaining zone (docs/architecture.md, "Design
+ * decisions").
  *
  * Single-flight is done here rather than with lru-cache's `fetch()`: `fetch()` keeps the pending call
  * as the entry's value (so evicting or deleting it aborts the call), and its stale-on-rejection serves
@@ -87,7 +87,7 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
     const flight: Flight = { identity: token.identity, dropped: false, promise: undefined as never };
     let call: Promise<RoleCredentials>;
     try {
-      // No client signal: a client that gives up must find the result on its retry (reference.md).
+      // No client signal: a client that gives up (SDKs wait 1-2 s) must find the result on its retry.
       call = exchanger.exchange(token);
     } catch (error) {
       call = Promise.reject(error);

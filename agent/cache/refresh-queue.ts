@@ -23,7 +23,7 @@ export interface RefreshQueueOptions<T> {
 
 /**
  * Paces background refreshes so that entries created together (a node boot) do not hit the upstream
- * together again, and a backlog never exceeds the upstream's quota (reference.md: cache row).
+ * together again, and a backlog never exceeds the upstream's quota.
  */
 export function createRefreshQueue<T>(options: RefreshQueueOptions<T>): RefreshQueue<T> {
   const { clock, timers, start } = options;

@@ -1,6 +1,6 @@
 /**
  * Every command-line flag, with its environment variable, default and help text: the single table
- * that `parseConfig`, `--help` and `docs/configuration.md` are built from (contract §2).
+ * that `parseConfig`, `--help` and `docs/configuration.md` are built from.
  */
 
 /** The subcommands of `pod-identity-agent`. */
@@ -27,7 +27,7 @@ export interface FlagSpec {
 /** Environment variable prefix of every flag. */
 export const ENV_PREFIX = 'POD_IDENTITY_AGENT_';
 
-/** Default credentials listeners: the link-local addresses EKS pods are told to call (contract §1). */
+/** Default credentials listeners: the link-local addresses EKS pods are told to call (docs/api.md). */
 export const DEFAULT_BIND_HOSTS = '169.254.170.23,[fd00:ec2::23]';
 /** Default audience of pod identity tokens. */
 export const DEFAULT_AUDIENCE = 'pods.eks.amazonaws.com';
@@ -136,7 +136,7 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
     name: 'associations',
     kind: 'path',
     commands: SERVER_WEBHOOK,
-    help: 'YAML or JSON file mapping namespace + service account to roles (contract §5). Required for STS exchanges and the webhook; reloaded on change.',
+    help: 'YAML or JSON file mapping namespace + service account to roles (docs/any-cluster.md, "The associations file"). Required for STS exchanges and the webhook; reloaded on change.',
   }),
   flag({
     name: 'role-source',

@@ -2,7 +2,7 @@ import { AgentError, isAgentError } from '../errors.js';
 import { MalformedResponseError } from './eks-auth-response.js';
 import type { ClassifiedError, UpstreamOutcome } from './upstream-call.js';
 
-/** The caller or the token is refused: retrying cannot help (reference.md's error list). */
+/** The caller or the token is refused: retrying cannot help. */
 const DENIED = new Set([
   'AccessDeniedException',
   'AccessDenied',
@@ -48,8 +48,8 @@ function httpStatus(error: unknown): number | undefined {
 }
 
 /**
- * Maps anything `EksAuthClient.send` (or `fromEksAuthResponse`) throws to an `AgentError` (contract
- * §1 table) with `retryable` set, and a metrics outcome. The original error becomes the `cause`:
+ * Maps anything `EksAuthClient.send` (or `fromEksAuthResponse`) throws to an `AgentError` (the error
+ * table in docs/api.md) with `retryable` set, and a metrics outcome. The original error becomes the `cause`:
  * its message is the error type, never the token or upstream text.
  */
 export function classifyEksAuthError(error: unknown): ClassifiedError {

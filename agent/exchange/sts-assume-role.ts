@@ -25,7 +25,7 @@ export interface StsAssumeRoleOptions extends UpstreamCallDeps {
 
 /**
  * `--exchange sts-assume-role`: the agent's credentials call `sts:AssumeRole` for the role the
- * associations give the pod's service account, with the session name and tags of contract §5, the
+ * associations give the pod's service account, with the session name and tags of docs/any-cluster.md, the
  * association's duration and session policy, then chain into `targetRoleArn` when set. A service
  * account without association fails with `NoAssociation` before any STS call.
  */

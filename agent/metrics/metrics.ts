@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 const UPSTREAM_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** The agent's metrics (contract §3), registered on an app-owned registry. */
+/** The agent's metrics (docs/metrics.md), registered on an app-owned registry. */
 export interface Metrics {
   readonly registry: Registry;
   readonly requests: Counter<'code'>;
@@ -19,7 +19,7 @@ export interface Metrics {
   readonly logLinesDropped: Counter;
 }
 
-/** Creates every series of contract §3 on `registry` (never prom-client's global one). */
+/** Creates every series of docs/metrics.md on `registry` (never prom-client's global one). */
 export function createMetrics(registry: Registry): Metrics {
   const registers = [registry];
   return {

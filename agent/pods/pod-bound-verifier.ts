@@ -2,7 +2,7 @@ import type { TokenVerifier, VerifiedToken } from '../auth/token-verifier.js';
 import type { PodChecker } from './pod-checker.js';
 
 /**
- * Wraps a verifier so that every verified token also passes the live-pod check (security.md threat
+ * Wraps a verifier so that every verified token also passes the live-pod check (docs/security.md threat
  * 4): the route's straight road stays verify → cache. The check runs on every request, cache hit or
  * not, after the signature check (so unsigned junk never reaches the API server): for the informer it
  * is a Map lookup, for TokenReview a memo hit most of the time.

@@ -5,7 +5,7 @@ export type ReadinessCheck = () => string | undefined;
 
 /**
  * `/healthz`: 200 while the process serves. `/readyz`: 200 only when every check passes, else 503
- * with the reasons (contract §3).
+ * with the reasons (docs/api.md, "Probes").
  */
 export function registerProbeRoutes(app: FastifyInstance, checks: () => readonly ReadinessCheck[]): void {
   app.get('/healthz', async (_request, reply) => reply.type('application/json').send('{"status":"ok"}'));

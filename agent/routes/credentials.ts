@@ -41,14 +41,14 @@ declare module 'fastify' {
 }
 
 /**
- * `GET|HEAD /v1/credentials` (contract §1): request checks, then verify the token, then the cache
+ * `GET|HEAD /v1/credentials` (docs/api.md): request checks, then verify the token, then the cache
  * (which exchanges on a miss), then the container-credentials JSON. Errors go to the root handler.
  */
 export function registerCredentialsRoute(app: FastifyInstance, deps: CredentialsRouteDeps): void {
   const { verifier, cache, metrics, audit, isAllowedHost, admit } = deps;
   app.decorateRequest('cacheOutcome', 'none');
 
-  // Callback-style hooks: the hit path is benchmarked against a bare fastify route (issue 7), and
+  // Callback-style hooks: the hit path is benchmarked against a bare fastify route (docs/performance.md), and
   // async hooks cost a promise each.
   const checkRequest = (request: FastifyRequest, reply: FastifyReply): void => {
     if (!isAllowedHost(request.headers.host)) throw new AgentError('InvalidHost');

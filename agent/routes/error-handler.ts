@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AgentError, errorBody, isAgentError } from '../errors.js';
 
-/** Fastify's own client errors that can reach the handler, mapped to contract codes. */
+/** Fastify's own client errors that can reach the handler, mapped to the agent's error codes. */
 function fromFastifyError(error: FastifyError): AgentError | undefined {
   if (error.statusCode === 413) return new AgentError('PayloadTooLarge', { cause: error });
   if (error.statusCode === 431) return new AgentError('HeadersTooLarge', { cause: error });

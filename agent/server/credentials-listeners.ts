@@ -4,9 +4,9 @@ import type { Log } from '../log/logger.js';
 import { systemTimers, type Timers } from '../timers.js';
 import { answerClientError } from './client-error.js';
 
-/** Largest accepted request header section (contract §1): larger gets 431 from Node's parser. */
+/** Largest accepted request header section (docs/api.md): larger gets 431 from Node's parser. */
 export const MAX_HEADER_BYTES = 16 * 1024;
-/** Time allowed for a client to send its headers (security.md threat 7: slow clients). */
+/** Time allowed for a client to send its headers (docs/security.md threat 7: slow clients). */
 export const HEADERS_TIMEOUT_MS = 5_000;
 /** Time allowed for a whole request. */
 export const REQUEST_TIMEOUT_MS = 10_000;
@@ -37,8 +37,8 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
  * Binds `handler` on every host at `port`. An IPv6 address that cannot be bound because IPv6 is off
- * is a warning (reference agent issue #16); an address held by another process is retried in the
- * background and keeps readiness false (security.md threat 12). Throws when no address could be bound
+ * is a warning, not a failure to start; an address held by another process is retried in the
+ * background and keeps readiness false (docs/security.md threat 12). Throws when no address could be bound
  * and none is worth retrying.
  *
  * @param timers schedules the re-binds and the end of the close grace. Default {@link systemTimers}.

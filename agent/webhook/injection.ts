@@ -1,5 +1,5 @@
 /**
- * What the webhook injects, fixed by contract §4 to match what EKS gives pods, so SDKs, the agent and
+ * What the webhook injects, fixed by docs/webhook.md to match what EKS gives pods, so SDKs, the agent and
  * docs see the same names on every cluster.
  */
 
@@ -22,7 +22,7 @@ export const TOKEN_VOLUME_DEFAULT_MODE = 420;
 export const SKIP_ANNOTATION = 'pod-identity.k8s.aws/skip';
 /** Pod annotation: comma-separated container names (containers or init containers) left untouched. */
 export const SKIP_CONTAINERS_ANNOTATION = 'pod-identity.k8s.aws/skip-containers';
-/** Addresses appended to an existing `NO_PROXY`/`no_proxy` with `--no-proxy-append` (clients.md "proxies"). */
+/** Addresses appended to an existing `NO_PROXY`/`no_proxy` with `--no-proxy-append` (docs/compatibility.md). */
 export const NO_PROXY_ADDRESSES: readonly string[] = Object.freeze(['169.254.170.23', '[fd00:ec2::23]']);
 /** Proxy-bypass variables, both spellings (Go reads either; curl and Python prefer lower case). */
 export const NO_PROXY_NAMES: readonly string[] = Object.freeze(['NO_PROXY', 'no_proxy']);

@@ -47,7 +47,7 @@ export function checkMutationOptions(options: MutationOptions): void {
 
 /**
  * Computes the JSONPatch that gives `pod` (being created in `namespace`) what EKS gives pods with an
- * association (contract §4). Pure: reads the pod and the resolver, changes nothing. Idempotent: on a
+ * association (docs/webhook.md). Pure: reads the pod and the resolver, changes nothing. Idempotent: on a
  * pod it already patched it returns `unchanged` with an empty patch. `hostNetwork` pods are injected
  * like any other (the agent serves them on the same addresses).
  */

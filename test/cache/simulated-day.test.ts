@@ -6,7 +6,7 @@ import { cacheEvents, HOUR, MINUTE, podToken, setup } from './fakes.js';
 let cache: CredentialCache | undefined;
 afterEach(() => cache?.close());
 
-describe('createCredentialCache over a simulated day (issue 7 economy targets)', () => {
+describe('createCredentialCache over a simulated day (the economy targets of docs/performance.md)', () => {
   it('costs a botocore-like pod with 6 h credentials at most 5 upstream calls in 24 h, token rotation included', async () => {
     // Production defaults apart from the injected time: 15 min minimum, refresh 25 min ahead, 5 min jitter.
     const t = setup({ refreshAheadMs: undefined, refreshJitterMs: undefined, random: () => 0.5 });

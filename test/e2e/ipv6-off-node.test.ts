@@ -1,7 +1,6 @@
 /**
  * A simulated node with IPv6 turned off (sysctl `net.ipv6.conf.all.disable_ipv6=1`): init skips
- * fd00:ec2::23, the agent serves 169.254.170.23 and warns instead of failing (contract §1,
- * reference agent issue #16). Needs root for `ip netns`; skips with the reason otherwise.
+ * fd00:ec2::23, the agent serves 169.254.170.23 and warns instead of failing (docs/api.md). Needs root for `ip netns`; skips with the reason otherwise.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMotoAvailable } from '../../test-support/moto.js';

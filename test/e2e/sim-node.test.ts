@@ -1,6 +1,6 @@
 /**
  * Real SDK clients in simulated pods reach the agent at 169.254.170.23:80 and [fd00:ec2::23]:80 in a
- * simulated node (issue 3). Needs root for `ip netns`; skips with the reason otherwise.
+ * simulated node. Needs root for `ip netns`; skips with the reason otherwise.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMotoAvailable } from '../../test-support/moto.js';

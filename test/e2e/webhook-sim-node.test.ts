@@ -1,5 +1,5 @@
 /**
- * Issue 8 end to end in the simulated node of issue 3: the seed's example pod is mutated exactly as
+ * The webhook end to end in the simulated node: the seed's example pod is mutated exactly as
  * the webhook answers it, a simulated kubelet turns the patched spec into the token file and the
  * environment, and boto3 in the pod's own network namespace gets credentials from the agent at the
  * link-local address it was given, then writes to S3. Needs root for `ip netns`.

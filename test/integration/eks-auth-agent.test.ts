@@ -1,6 +1,6 @@
 /**
- * The agent started exactly as contract §2 shows, against the EKS Auth stand-in and moto, driven by
- * real SDK clients (issue 2 "Tests").
+ * The agent started exactly as docs/configuration.md shows, against the EKS Auth stand-in and moto, driven by
+ * real SDK clients.
  */
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Issue 8 end to end, on a real kube-apiserver: a pod created through the API goes through the real
+ * The webhook end to end, on a real kube-apiserver: a pod created through the API goes through the real
  * webhook (registered with the overlay's MutatingWebhookConfiguration), the simulated kubelet turns
  * the stored spec into a token file (from the TokenRequest API, bound to that pod) and env, and a
  * real SDK client in that environment gets credentials from the agent and writes to S3.
