@@ -136,7 +136,7 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
     name: 'associations',
     kind: 'path',
     commands: SERVER_WEBHOOK,
-    help: 'YAML or JSON file mapping namespace + service account to roles (docs/any-cluster.md, "The associations file"). Required for STS exchanges and the webhook; reloaded on change.',
+    help: 'YAML or JSON file mapping namespace + service account to roles (docs/any-cluster.md). Required for STS exchanges and the webhook; reloaded on change.',
   }),
   flag({
     name: 'role-source',
