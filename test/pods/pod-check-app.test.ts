@@ -183,7 +183,7 @@ describe('the credentials route with the informer pod check, against the Kuberne
     ['its own IP', '10.1.0.5', 200],
     ['its own IP, IPv4-mapped', '::ffff:10.1.0.5', 200],
     ["another pod's IP", '10.1.0.6', 403],
-  ])('with --require-pod-ip, answers a request from %s with %i', async (_what, address, status) => {
+  ])('with --require-pod-ip, answers a request from %s (%s) with %i', async (_what, address, status) => {
     api.apply('pods', podObject('web', { ip: '10.1.0.5' }));
     await build(['--require-pod-ip']);
     await eventually(synced);

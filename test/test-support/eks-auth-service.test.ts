@@ -116,17 +116,21 @@ describe('the EKS Auth service with moto STS', () => {
     expect(service.calls.success - before.success).toBe(1);
   });
 
-  it.each([
-    ['an unassociated service account', { serviceAccount: 'other-sa' }, 404, 'ResourceNotFoundException'],
-    ['a wrong audience', { audience: 'sts.amazonaws.com' }, 400, 'InvalidTokenException'],
-    ['a wrong issuer', { issuer: 'https://evil.example' }, 400, 'InvalidTokenException'],
-    [
-      'an expired token',
-      { iat: Math.floor(Date.now() / 1000) - 7200, lifetimeSeconds: 3600 },
-      400,
-      'ExpiredTokenException',
-    ],
-  ])('refuses %s with %i %s', async (_name, override, status, type) => {
+  it.each(
+    (
+      [
+        ['an unassociated service account', { serviceAccount: 'other-sa' }, 404, 'ResourceNotFoundException'],
+        ['a wrong audience', { audience: 'sts.amazonaws.com' }, 400, 'InvalidTokenException'],
+        ['a wrong issuer', { issuer: 'https://evil.example' }, 400, 'InvalidTokenException'],
+        [
+          'an expired token',
+          { iat: Math.floor(Date.now() / 1000) - 7200, lifetimeSeconds: 3600 },
+          400,
+          'ExpiredTokenException',
+        ],
+      ] as const
+    ).map(([name, override, status, type]) => [name, status, type, override] as const),
+  )('refuses %s with %i %s', async (_name, status, type, override) => {
     const error = await failure(ask(await keys.mintToken({ ...pod, ...override })));
     expect(error.name).toBe(type);
     expect(error.$metadata.httpStatusCode).toBe(status);
