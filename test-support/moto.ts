@@ -39,6 +39,13 @@ export function isMotoAvailable(): Promise<boolean> {
   });
 }
 
+/** Why moto cannot run here (for `needs()`), or undefined when python3 imports moto and boto3. */
+export async function motoProblem(): Promise<string | undefined> {
+  return (await isMotoAvailable())
+    ? undefined
+    : 'python3 with moto and boto3 is missing (pip install moto boto3)';
+}
+
 /** Starts moto's server on a free loopback port and resolves once it answers. */
 export async function startMoto(options: StartMotoOptions = {}): Promise<MotoServer> {
   const { authActions } = options;

@@ -5,10 +5,11 @@
  */
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isMotoAvailable } from '../../test-support/moto.js';
+import { motoProblem } from '../../test-support/moto.js';
+import { needs } from '../../test-support/needs.js';
 import { type Story, startStory } from '../../test-support/story.js';
 
-const motoAvailable = await isMotoAvailable();
+const motoAvailable = needs(await motoProblem(), 'the SDK rules against the agent process');
 /** botocore refreshes below 15 minutes left (docs/compatibility.md). */
 const BOTOCORE_REFRESH_MS = 15 * 60_000;
 

@@ -8,7 +8,16 @@ import {
 } from '../../agent/exchange/eks-auth-client.js';
 import { type ClusterKeys, createClusterKeys } from '../../test-support/cluster-keys.js';
 import { type EksAuthService, startEksAuthService } from '../../test-support/eks-auth-service.js';
-import { createS3Role, type MotoServer, S3_ROLE_SETUP_ACTIONS, startMoto } from '../../test-support/moto.js';
+import {
+  createS3Role,
+  type MotoServer,
+  motoProblem,
+  S3_ROLE_SETUP_ACTIONS,
+  startMoto,
+} from '../../test-support/moto.js';
+import { needs } from '../../test-support/needs.js';
+
+const withMoto = needs(await motoProblem(), 'the EKS Auth stand-in with moto STS');
 
 const ISSUER = 'https://issuer.example';
 const AUDIENCE = 'pods.eks.amazonaws.com';
@@ -21,7 +30,7 @@ const pod = {
   podName: 's3-access-pod',
 };
 
-describe('the EKS Auth service with moto STS', () => {
+describe.skipIf(!withMoto)('the EKS Auth service with moto STS', () => {
   let moto: MotoServer;
   let keys: ClusterKeys;
   let service: EksAuthService;
