@@ -1,5 +1,8 @@
 /**
- * A small Kubernetes API stand-in for tests (there is no cluster here): `node:https` on 127.0.0.1,
+ * A small Kubernetes API stand-in, kept only for faults a real kube-apiserver cannot be made to
+ * produce at an exact moment: a watch closed now, history compacted now (410 Gone), a pod the watch
+ * has not delivered yet, and TokenReview answers a real server never gives. Everything else is tested
+ * against the real control plane (test-support/control-plane.ts). `node:https` on 127.0.0.1,
  * port 0, with a throw-away self-signed certificate (`@kubernetes/client-node` refuses plain http
  * unless TLS checks are off, and real clusters are HTTPS). Serves list and watch of every resource collection registered with it
  * (cluster-wide and per namespace, `fieldSelector`/`labelSelector` equality, `resourceVersion`,
@@ -63,12 +66,10 @@ export interface KubeApi {
   /** Bearer token clients must send. */
   readonly token: string;
   readonly requests: KubeRequest[];
-  register(spec: ResourceSpec): void;
   /** Adds or replaces an object (ADDED or MODIFIED event); returns it with its new resourceVersion. */
   apply(plural: string, object: KubeObject): KubeObject;
   /** Deletes an object (DELETED event); false when absent. */
   remove(plural: string, namespace: string | undefined, name: string): boolean;
-  get(plural: string, namespace: string | undefined, name: string): KubeObject | undefined;
   /** Answers `POST path` (e.g. `/apis/authentication.k8s.io/v1/tokenreviews`). */
   onPost(path: string, handler: PostHandler): void;
   /** Forgets history up to now: watches resuming from an older version get 410 Gone. */
@@ -300,13 +301,8 @@ export async function startKubeApi(options: { token?: string } = {}): Promise<Ku
     caFile: tls.certFile,
     token,
     requests,
-    register,
     apply,
     remove,
-    get: (plural, namespace, name) => {
-      const found = collection(plural).objects.get(keyOf(namespace, name));
-      return found === undefined ? undefined : structuredClone(found);
-    },
     onPost: (path, handler) => {
       posts.set(path, handler);
     },
@@ -339,7 +335,7 @@ export async function startKubeApi(options: { token?: string } = {}): Promise<Ku
 }
 
 /** A kubeconfig (JSON is YAML) for `server` with a bearer token, trusting `caPem`. */
-export function kubeconfigYaml(server: string, token: string, caPem: string): string {
+function kubeconfigYaml(server: string, token: string, caPem: string): string {
   return JSON.stringify({
     apiVersion: 'v1',
     kind: 'Config',

@@ -5,11 +5,14 @@
  * EKS Auth stand-in run in the test process and are bridged into the node: EKS Auth on the node's
  * loopback, moto's S3 on every node address (pods reach it through their gateway).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AgentProcess, startAgent } from './agent-process.js';
 import { type ClusterKeys, createClusterKeys } from './cluster-keys.js';
+import { uniqueName } from './control-plane/admin-client.js';
+import { createPodWithToken, type PodWithToken } from './control-plane/pod-token.js';
+import type { ControlPlane } from './control-plane.js';
 import { type EksAuthService, startEksAuthService } from './eks-auth-service.js';
 import {
   type MotoServer,
@@ -41,6 +44,12 @@ export interface SimNodeOptions {
   readonly ipv6Disabled?: boolean;
   /** Extra agent flags. */
   readonly agentArgs?: readonly string[];
+  /**
+   * A real control plane (test-support/control-plane.ts): the node, a namespace and the pods exist
+   * there, tokens come from its TokenRequest API and the agent verifies them with its keys. Default:
+   * a signing key of the node's own, tokens minted locally in namespace `default`.
+   */
+  readonly cluster?: ControlPlane;
 }
 
 /** A running simulated node. */
@@ -48,6 +57,8 @@ export interface SimNode {
   /** The node's namespace. */
   readonly ns: string;
   readonly nodeName: string;
+  /** The Kubernetes namespace of the pods and associations (`default` without a cluster). */
+  readonly namespace: string;
   readonly pods: readonly SimPod[];
   readonly moto: MotoServer;
   readonly setup: MotoSetup;
@@ -57,7 +68,10 @@ export interface SimNode {
   readonly agent: AgentProcess;
   /** `init`'s log lines. */
   readonly initLines: readonly string[];
-  /** Mints pod `podName`'s projected token for `serviceAccount` in `default`; `nowMs` sets its issue time. */
+  /**
+   * Pod `podName`'s projected token for `serviceAccount` in `namespace`; `nowMs` sets its issue time
+   * (minted tokens only: a real API server issues tokens now).
+   */
   token(serviceAccount: string, podName: string, nowMs?: number): Promise<string>;
   /** Stops the agent (SIGTERM) and starts it again with the same flags. */
   restartAgent(): Promise<AgentProcess>;
@@ -72,7 +86,8 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
   if (options.pods.length === 0) throw new TypeError('"pods" must name at least one pod');
   const base = `${NAMESPACE_PREFIX}${process.pid}-${++nodes}`;
   const ns = `${base}-node`;
-  const nodeName = `sim-node-${nodes}`;
+  const cluster = options.cluster;
+  const nodeName = cluster === undefined ? `sim-node-${nodes}` : uniqueName('sim-node');
   const v6 = options.ipv6Disabled !== true;
   const cleanups: (() => Promise<unknown>)[] = [];
   const undo = async () => {
@@ -99,15 +114,35 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
     cleanups.push(() => moto.stop());
     const setup = await setupMoto(moto.endpoint, options.moto);
     const keys = await createClusterKeys({ alg: 'RS256', kid: `${nodeName}-key` });
-    const jwksFile = await keys.writeJwksFile(mkdtempSync(join(tmpdir(), 'sim-node-jwks-')));
+    const jwksDir = mkdtempSync(join(tmpdir(), 'sim-node-jwks-'));
+    const jwks = cluster === undefined ? keys.jwks : await cluster.admin.call('GET', '/openid/v1/jwks');
+    const issuer = cluster?.issuer ?? STORY_ISSUER;
+    // The agent in the node cannot reach the apiserver on the host's loopback: it gets the keys as a file.
+    const jwksFile = join(jwksDir, 'jwks.json');
+    writeFileSync(jwksFile, JSON.stringify(jwks));
+    const namespace = cluster === undefined ? 'default' : await cluster.admin.createNamespace();
+    if (cluster !== undefined) await cluster.admin.createNode(nodeName);
+    const realPods = new Map<string, PodWithToken>();
+    const realToken = async (serviceAccount: string, podName: string): Promise<string> => {
+      const known = realPods.get(podName);
+      if (known !== undefined) return known.newToken();
+      const created = await createPodWithToken((cluster as ControlPlane).admin, {
+        namespace,
+        nodeName,
+        serviceAccount,
+        podName,
+      });
+      realPods.set(podName, created);
+      return created.token;
+    };
     const associations = Object.entries(options.associations).map(([serviceAccount, role]) => {
       const roleArn = setup.roles[role];
       if (roleArn === undefined) throw new TypeError(`association ${serviceAccount}: no role ${role}`);
-      return { namespace: 'default', serviceAccount, roleArn };
+      return { namespace, serviceAccount, roleArn };
     });
     const eksAuth = await startEksAuthService({
-      jwks: keys.jwks,
-      issuer: STORY_ISSUER,
+      jwks,
+      issuer,
       clusterName: STORY_CLUSTER,
       associations,
       stsEndpoint: moto.endpoint,
@@ -139,7 +174,9 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
     const start = () =>
       startAgent({
         args: [
-          ...storyAgentArgs(`http://127.0.0.1:${IN_NODE.eksAuth}`, jwksFile),
+          ...storyAgentArgs(`http://127.0.0.1:${IN_NODE.eksAuth}`, jwksFile).map((a) =>
+            a === STORY_ISSUER ? issuer : a,
+          ),
           '--node-name',
           nodeName,
           ...(options.agentArgs ?? []),
@@ -158,12 +195,23 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
         metricsBase: `http://127.0.0.1:${metrics.localPort}`,
         readyTimeoutMs: 30_000,
       });
+    const mintLocally = (serviceAccount: string, podName: string, nowMs?: number) =>
+      keys.mintToken({
+        issuer: STORY_ISSUER,
+        audience: AUDIENCE,
+        namespace: 'default',
+        serviceAccount,
+        podName,
+        nodeName,
+        ...(nowMs === undefined ? {} : { now: nowMs }),
+      });
     let agent = await start();
     cleanups.push(() => agent.stop());
 
     return {
       ns,
       nodeName,
+      namespace,
       pods,
       moto,
       setup,
@@ -173,16 +221,11 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
       get agent() {
         return agent;
       },
-      token: (serviceAccount, podName, nowMs) =>
-        keys.mintToken({
-          issuer: STORY_ISSUER,
-          audience: AUDIENCE,
-          namespace: 'default',
-          serviceAccount,
-          podName,
-          nodeName,
-          ...(nowMs === undefined ? {} : { now: nowMs }),
-        }),
+      token: (serviceAccount, podName, nowMs) => {
+        if (cluster === undefined) return mintLocally(serviceAccount, podName, nowMs);
+        if (nowMs !== undefined) throw new TypeError('a real API server issues tokens now: no "nowMs"');
+        return realToken(serviceAccount, podName);
+      },
       async restartAgent() {
         await agent.stop();
         agent = await start();

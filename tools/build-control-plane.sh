@@ -58,4 +58,4 @@ etcd="$cache/etcd/$etcd_version/etcd"
 build "$here/etcd" "$etcd" go.etcd.io/etcd/server/v3 -ldflags "-s -w"
 
 "$apiserver" --version
-"$etcd" --version | head -1
+"$etcd" --version | sed -n 1p

@@ -11,23 +11,29 @@ import {
 } from '../../agent/associations/create-association-source.js';
 import { ConfigError } from '../../agent/errors.js';
 import { createMetrics } from '../../agent/metrics/metrics.js';
-import { type KubeApi, startKubeApi } from '../../test-support/kube-api.js';
+import { controlPlaneProblem } from '../../test-support/control-plane/binaries.js';
+import { sharedControlPlane } from '../../test-support/control-plane/shared.js';
+import type { ControlPlane } from '../../test-support/control-plane.js';
+import { needs } from '../../test-support/needs.js';
 import { serverConfig } from '../fakes/server-config.js';
 
 const role = (name: string) => `arn:aws:iam::123456789012:role/${name}`;
-const doc = (entries: Record<string, string>) =>
+const doc = (entries: Record<string, string>, namespace = 'ns') =>
   JSON.stringify({
     associations: Object.entries(entries).map(([sa, name]) => ({
-      namespace: 'ns',
+      namespace,
       serviceAccount: sa,
       roleArn: role(name),
     })),
   });
 const silent = { info() {}, warn() {}, error() {} };
+const withCluster = needs(controlPlaneProblem(), 'the annotation-source tests against kube-apiserver');
+const ANNOTATION = 'eks.amazonaws.com/role-arn';
 
 describe('createAssociationSource', () => {
   let dir: string;
-  let kube: KubeApi | undefined;
+  /** Set by the tests that read annotations from the real API. */
+  let kube: ControlPlane | undefined;
   let source: AssociationSource | undefined;
   const affected: AffectedPredicate[] = [];
 
@@ -38,13 +44,12 @@ describe('createAssociationSource', () => {
   afterEach(async () => {
     await source?.close();
     source = undefined;
-    await kube?.close();
     kube = undefined;
     await rm(dir, { recursive: true, force: true });
   });
 
   async function build(extra: string[]): Promise<AssociationSource> {
-    const kubeconfig = kube === undefined ? undefined : await kube.writeKubeconfig(dir);
+    const kubeconfig = kube?.kubeconfig;
     source = await createAssociationSource(serverConfig(extra), {
       clock: { now: () => 1_790_000_000_000 },
       metrics: createMetrics(new Registry()),
@@ -80,43 +85,43 @@ describe('createAssociationSource', () => {
     );
   });
 
-  it('with --role-source both, lets the file win and annotations fill in, ready once listed', async () => {
-    kube = await startKubeApi();
-    kube.apply('serviceaccounts', {
-      metadata: {
-        namespace: 'ns',
-        name: 'a',
-        annotations: { 'eks.amazonaws.com/role-arn': role('Annotated') },
-      },
-    });
-    kube.apply('serviceaccounts', {
-      metadata: { namespace: 'ns', name: 'c', annotations: { 'eks.amazonaws.com/role-arn': role('C') } },
-    });
-    const file = join(dir, 'associations.json');
-    await writeFile(file, doc({ a: 'FromFile' }));
-    const built = await build([
-      '--exchange',
-      'sts-web-identity',
-      '--associations',
-      file,
-      '--role-source',
-      'both',
-    ]);
-    await expect.poll(() => built?.notReadyReason()).toBeUndefined();
-    expect(built?.resolver.resolve('ns', 'a')?.roleArn).toBe(role('FromFile'));
-    expect(built?.resolver.resolve('ns', 'c')?.roleArn).toBe(role('C'));
-    affected.length = 0;
-    kube.remove('serviceaccounts', 'ns', 'c');
-    await expect.poll(() => built?.resolver.resolve('ns', 'c')).toBeUndefined();
-    expect(affected.some((p) => p('ns', 'c'))).toBe(true);
-  });
+  it.skipIf(!withCluster)(
+    'with --role-source both, lets the file win and annotations fill in, ready once listed',
+    async () => {
+      kube = await sharedControlPlane();
+      const ns = await kube.admin.createNamespace();
+      await kube.admin.createServiceAccount(ns, 'a', { [ANNOTATION]: role('Annotated') });
+      await kube.admin.createServiceAccount(ns, 'c', { [ANNOTATION]: role('C') });
+      const file = join(dir, 'associations.json');
+      await writeFile(file, doc({ a: 'FromFile' }, ns));
+      const built = await build([
+        '--exchange',
+        'sts-web-identity',
+        '--associations',
+        file,
+        '--role-source',
+        'both',
+      ]);
+      await expect.poll(() => built?.notReadyReason()).toBeUndefined();
+      expect(built?.resolver.resolve(ns, 'a')?.roleArn).toBe(role('FromFile'));
+      expect(built?.resolver.resolve(ns, 'c')?.roleArn).toBe(role('C'));
+      affected.length = 0;
+      await kube.admin.call('DELETE', `/api/v1/namespaces/${ns}/serviceaccounts/c`);
+      await expect.poll(() => built?.resolver.resolve(ns, 'c')).toBeUndefined();
+      expect(affected.some((p) => p(ns, 'c'))).toBe(true);
+    },
+    120_000,
+  );
 
-  it('with --role-source annotation, needs no file', async () => {
-    kube = await startKubeApi();
-    kube.apply('serviceaccounts', {
-      metadata: { namespace: 'ns', name: 'a', annotations: { 'eks.amazonaws.com/role-arn': role('A') } },
-    });
-    const built = await build(['--exchange', 'sts-web-identity', '--role-source', 'annotation']);
-    await expect.poll(() => built?.resolver.resolve('ns', 'a')?.roleArn).toBe(role('A'));
-  });
+  it.skipIf(!withCluster)(
+    'with --role-source annotation, needs no file',
+    async () => {
+      kube = await sharedControlPlane();
+      const ns = await kube.admin.createNamespace();
+      await kube.admin.createServiceAccount(ns, 'a', { [ANNOTATION]: role('A') });
+      const built = await build(['--exchange', 'sts-web-identity', '--role-source', 'annotation']);
+      await expect.poll(() => built?.resolver.resolve(ns, 'a')?.roleArn).toBe(role('A'));
+    },
+    120_000,
+  );
 });

@@ -130,48 +130,8 @@ describe('OIDC discovery key source', () => {
   });
 });
 
+// Reading keys from a real API server: test/auth/kubernetes-key-source-tls.test.ts.
 describe('Kubernetes key source', () => {
-  const kubeHandler: Handler = (path, headers) => {
-    if (headers.authorization !== 'Bearer sa-token') return { status: 401 };
-    if (path === '/openid/v1/jwks') return { body: keys.jwks };
-    if (path === '/.well-known/openid-configuration')
-      return {
-        body: {
-          issuer: 'https://kubernetes.default.svc.cluster.local',
-          jwks_uri: 'https://x/openid/v1/jwks',
-        },
-      };
-    return { status: 404 };
-  };
-
-  it('reads the keys and the issuer from the API server with the service-account token', async () => {
-    handler = kubeHandler;
-    const tokenPath = join(dir, 'token');
-    await writeFile(tokenPath, 'sa-token\n');
-    const result = await createKubernetesKeyFetcher({ baseUrl: base, tokenPath })();
-    expect(result).toEqual({ document: keys.jwks, issuer: 'https://kubernetes.default.svc.cluster.local' });
-    expect(seen.every((s) => s.headers.authorization === 'Bearer sa-token')).toBe(true);
-  });
-
-  it('re-reads the rotated service-account token on every fetch', async () => {
-    handler = kubeHandler;
-    const tokenPath = join(dir, 'token-rotating');
-    await writeFile(tokenPath, 'old-token');
-    const fetcher = createKubernetesKeyFetcher({ baseUrl: base, tokenPath, discoverIssuer: false });
-    await expect(fetcher()).rejects.toThrow(/401/);
-    await writeFile(tokenPath, 'sa-token');
-    expect((await fetcher()).document).toEqual(keys.jwks);
-    expect(seen.map((s) => s.path)).toEqual(['/openid/v1/jwks', '/openid/v1/jwks']);
-  });
-
-  it('is built from a config key source with injected host options', async () => {
-    handler = kubeHandler;
-    const tokenPath = join(dir, 'token');
-    await writeFile(tokenPath, 'sa-token');
-    const fetcher = createKeyFetcher({ kind: 'kubernetes' }, { kubernetes: { baseUrl: base, tokenPath } });
-    expect((await fetcher()).issuer).toBe('https://kubernetes.default.svc.cluster.local');
-  });
-
   it('refuses to start outside a cluster', () => {
     expect(() => createKubernetesKeyFetcher({})).toThrow(/KUBERNETES_SERVICE_HOST/);
   });

@@ -1,90 +1,82 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:https';
+/**
+ * The API-server key source (no `--issuer`: in a cluster, with the mounted service-account token and
+ * CA) against a real kube-apiserver: it trusts only the CA bundle, sends the current token, and reads
+ * the keys that verify the cluster's pod tokens and the issuer from discovery.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKeyFetcher } from '../../agent/auth/key-sources.js';
 import { createKubernetesKeyFetcher } from '../../agent/auth/kubernetes-key-source.js';
-import { createClusterKeys } from '../../test-support/cluster-keys.js';
-import { listenOnLoopback } from '../../test-support/loopback.js';
+import { controlPlaneProblem } from '../../test-support/control-plane/binaries.js';
+import { createPodWithToken } from '../../test-support/control-plane/pod-token.js';
+import { sharedControlPlane } from '../../test-support/control-plane/shared.js';
+import type { ControlPlane } from '../../test-support/control-plane.js';
+import { needs } from '../../test-support/needs.js';
+import { makeSelfSignedCert } from '../../test-support/self-signed-cert.js';
 
-const keys = await createClusterKeys();
-let dir: string;
-let server: Server;
-let port: number;
+const enabled = needs(controlPlaneProblem(), 'the Kubernetes key source against kube-apiserver');
 
-/** A self-signed certificate for 127.0.0.1, standing in for the cluster CA and the API server. */
-function selfSigned(name: string): void {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=kube-apiserver',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      join(dir, `${name}.key`),
-      '-out',
-      join(dir, `${name}.crt`),
-    ],
-    { stdio: 'ignore' },
-  );
-}
+describe.skipIf(!enabled)('Kubernetes key source against kube-apiserver', () => {
+  let plane: ControlPlane;
+  let dir: string;
+  let ns: string;
+  let tokenPath: string;
+  let host: { serviceHost: string; servicePort: string };
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kube-tls-'));
-  selfSigned('server');
-  selfSigned('other');
-  await writeFile(join(dir, 'token'), 'sa-token');
-  server = createServer(
-    { key: await readFile(join(dir, 'server.key')), cert: await readFile(join(dir, 'server.crt')) },
-    (req, res) => {
-      res.writeHead(req.headers.authorization === 'Bearer sa-token' ? 200 : 401, {
-        'content-type': 'application/json',
-      });
-      res.end(
-        JSON.stringify(
-          req.url === '/openid/v1/jwks' ? keys.jwks : { issuer: 'https://kubernetes.default.svc' },
-        ),
-      );
-    },
-  );
-  port = await listenOnLoopback(server);
-});
+  beforeAll(async () => {
+    plane = await sharedControlPlane();
+    dir = await mkdtemp(join(tmpdir(), 'kube-key-source-'));
+    ns = await plane.admin.createNamespace();
+    await plane.admin.createServiceAccount(ns, 'agent');
+    tokenPath = join(dir, 'token');
+    // The token kubelet mounts for the agent: audience the API server's own.
+    await writeFile(tokenPath, await plane.admin.requestToken(ns, 'agent', { audience: plane.issuer }));
+    host = { serviceHost: '127.0.0.1', servicePort: new URL(plane.server).port };
+  }, 180_000);
+  afterAll(async () => {
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  await rm(dir, { recursive: true, force: true });
-});
-
-describe('Kubernetes key source over TLS', () => {
-  it('trusts the API server through the service-account CA bundle', async () => {
-    const fetcher = createKubernetesKeyFetcher({
-      serviceHost: '127.0.0.1',
-      servicePort: String(port),
-      tokenPath: join(dir, 'token'),
-      caPath: join(dir, 'server.crt'),
+  it('reads the keys that verify pod tokens, and the issuer, trusting the service-account CA bundle', async () => {
+    const fetcher = createKubernetesKeyFetcher({ ...host, tokenPath, caPath: plane.caFile });
+    const { document, issuer } = await fetcher();
+    expect(issuer).toBe(plane.issuer);
+    await plane.admin.createNode('key-source-node');
+    const pod = await createPodWithToken(plane.admin, { namespace: ns, nodeName: 'key-source-node' });
+    const verified = await jwtVerify(pod.token, createLocalJWKSet(document as JSONWebKeySet), {
+      issuer: plane.issuer,
     });
-    expect(await fetcher()).toEqual({ document: keys.jwks, issuer: 'https://kubernetes.default.svc' });
+    expect(verified.payload.sub).toBe(`system:serviceaccount:${ns}:app`);
   });
 
   it('refuses an API server whose certificate the CA bundle does not vouch for', async () => {
-    const fetcher = createKubernetesKeyFetcher({
-      serviceHost: '127.0.0.1',
-      servicePort: String(port),
-      tokenPath: join(dir, 'token'),
-      caPath: join(dir, 'other.crt'),
-    });
+    const other = await makeSelfSignedCert(dir, 'other', 'other-ca');
+    const fetcher = createKubernetesKeyFetcher({ ...host, tokenPath, caPath: other.certFile });
     await expect(fetcher()).rejects.toThrow();
+  });
+
+  it('re-reads the rotated service-account token on every fetch', async () => {
+    const rotating = join(dir, 'token-rotating');
+    await writeFile(rotating, 'not-a-token');
+    const fetcher = createKubernetesKeyFetcher({
+      ...host,
+      tokenPath: rotating,
+      caPath: plane.caFile,
+      discoverIssuer: false,
+    });
+    await expect(fetcher()).rejects.toThrow(/401/);
+    await writeFile(rotating, await plane.admin.requestToken(ns, 'agent', { audience: plane.issuer }));
+    expect(((await fetcher()).document as JSONWebKeySet).keys.length).toBeGreaterThan(0);
+  });
+
+  it('is built from a config key source with injected host options', async () => {
+    const fetcher = createKeyFetcher(
+      { kind: 'kubernetes' },
+      { kubernetes: { ...host, tokenPath, caPath: plane.caFile } },
+    );
+    expect((await fetcher()).issuer).toBe(plane.issuer);
   });
 });

@@ -3,6 +3,8 @@
  * fd00:ec2::23, the agent serves 169.254.170.23 and warns instead of failing (docs/api.md). Needs root for `ip netns`; skips with the reason otherwise.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { controlPlaneProblem } from '../../test-support/control-plane/binaries.js';
+import { sharedControlPlane } from '../../test-support/control-plane/shared.js';
 import { motoProblem } from '../../test-support/moto.js';
 import { needs } from '../../test-support/needs.js';
 import { namespaceProblem } from '../../test-support/netns.js';
@@ -10,7 +12,10 @@ import { boto3Put, jsClient, writeTokenFile } from '../../test-support/pod-clien
 import { type SimNode, startSimNode } from '../../test-support/sim-node.js';
 import type { SimPod } from '../../test-support/sim-pod.js';
 
-const enabled = needs(namespaceProblem() ?? (await motoProblem()), 'the simulated node with IPv6 turned off');
+const enabled = needs(
+  namespaceProblem() ?? (await motoProblem()) ?? controlPlaneProblem(),
+  'the simulated node with IPv6 turned off',
+);
 
 describe.skipIf(!enabled)('a simulated node with IPv6 turned off', { timeout: 120_000 }, () => {
   let node: SimNode;
@@ -23,6 +28,8 @@ describe.skipIf(!enabled)('a simulated node with IPv6 turned off', { timeout: 12
       moto: { roles: [{ name: 'AppRole', buckets: ['app-bucket'] }], buckets: ['app-bucket'] },
       associations: { 'app-sa': 'AppRole' },
       ipv6Disabled: true,
+      // Its pod, node and token are real objects of kube-apiserver.
+      cluster: await sharedControlPlane(),
     });
     pod = node.pods[0] as SimPod;
     tokenFile = writeTokenFile(await node.token('app-sa', 'app'));

@@ -2,11 +2,14 @@
  * The webhook end to end in the simulated node: the seed's example pod is mutated exactly as
  * the webhook answers it, a simulated kubelet turns the patched spec into the token file and the
  * environment, and boto3 in the pod's own network namespace gets credentials from the agent at the
- * link-local address it was given, then writes to S3. Needs root for `ip netns`.
+ * link-local address it was given, then writes to S3. The pod, its node and its token (TokenRequest
+ * API) are real objects of kube-apiserver. Needs root for `ip netns`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAssociationIndex } from '../../agent/associations/association-index.js';
 import { mutatePod } from '../../agent/webhook/mutate-pod.js';
+import { controlPlaneProblem } from '../../test-support/control-plane/binaries.js';
+import { sharedControlPlane } from '../../test-support/control-plane/shared.js';
 import { applyJsonPatch } from '../../test-support/json-patch.js';
 import { motoProblem } from '../../test-support/moto.js';
 import { needs } from '../../test-support/needs.js';
@@ -17,7 +20,7 @@ import { CREDENTIALS_URI, type Family, type SimPod } from '../../test-support/si
 import { materializeContainer } from '../../test-support/simulated-kubelet.js';
 
 const enabled = needs(
-  namespaceProblem() ?? (await motoProblem()),
+  namespaceProblem() ?? (await motoProblem()) ?? controlPlaneProblem(),
   'the webhook-injected pod in a simulated node',
 );
 
@@ -41,6 +44,7 @@ describe.skipIf(!enabled)('webhook-injected pod in a simulated node', { timeout:
         buckets: ['my-bucket', 'other-bucket'],
       },
       associations: { 's3-access-sa': 'S3AccessRole' },
+      cluster: await sharedControlPlane(),
     });
     [pod] = node.pods as [SimPod];
   }, 180_000);
@@ -51,12 +55,12 @@ describe.skipIf(!enabled)('webhook-injected pod in a simulated node', { timeout:
   it.each<Family>([4, 6])('gives the seed pod working credentials over IPv%s', async (family) => {
     const resolver = createAssociationIndex([
       {
-        namespace: 'default',
+        namespace: node.namespace,
         serviceAccount: 's3-access-sa',
         roleArn: node.setup.roles.S3AccessRole as string,
       },
     ]);
-    const mutation = mutatePod(SEED_POD, 'default', {
+    const mutation = mutatePod(SEED_POD, node.namespace, {
       resolver,
       audience: 'pods.eks.amazonaws.com',
       tokenExpirationSeconds: 86_400,
