@@ -13,7 +13,7 @@ import { createTurnBatchedStream } from './log/turn-batched-stream.js';
 // Each command imports what it alone needs (below, with import()): the webhook's Kubernetes client
 // and the AWS SDKs take seconds to load and would delay the agent's readiness (docs/performance.md).
 
-/** Exit code of an invalid command line (docs/configuration.md). */
+/** Exit code of an invalid command line or configuration. */
 const EXIT_USAGE = 2;
 
 function version(): string {
@@ -23,11 +23,11 @@ function version(): string {
   return pkg.version;
 }
 
-/** Prints a start-up configuration problem as one line and exits 2 (docs/configuration.md). */
+/** Prints every start-up configuration problem, one line each, and exits 2 before anything is served. */
 function exitUsage(err: unknown): never {
-  const text =
-    err instanceof ConfigError ? err.problems.join('; ') : err instanceof Error ? err.message : String(err);
-  process.stderr.write(`pod-identity-agent: ${text}\n`);
+  const problems =
+    err instanceof ConfigError ? err.problems : [err instanceof Error ? err.message : String(err)];
+  process.stderr.write(problems.map((p) => `pod-identity-agent: ${p}\n`).join(''));
   process.exit(EXIT_USAGE);
 }
 
@@ -119,7 +119,7 @@ async function runWebhook(config: WebhookConfig): Promise<void> {
 async function main(argv: readonly string[]): Promise<void> {
   let config: Config;
   try {
-    config = parseConfig(argv, process.env);
+    config = parseConfig(argv, process.env, { readText: (path) => readFileSync(path, 'utf8') });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     exitUsage(new ConfigError([...err.problems.slice(0, -1), `${err.problems.at(-1)} (see --help)`]));
@@ -132,8 +132,11 @@ async function main(argv: readonly string[]): Promise<void> {
       process.stdout.write(`pod-identity-agent ${version()}\n`);
       return;
     case 'init': {
-      const { runInit } = await import('./init/run-init.js');
-      process.exitCode = await runInit(config, { logger: createLogger('info') });
+      const [{ runInit }, { createTextLog }] = await Promise.all([
+        import('./init/run-init.js'),
+        import('./init/text-log.js'),
+      ]);
+      process.exitCode = await runInit(config, { logger: createTextLog(process.stdout, process.stderr) });
       return;
     }
     case 'server':

@@ -10,10 +10,12 @@ import type { CredentialCache } from './cache/credential-cache.js';
 import type { Clock } from './clock.js';
 import type { ServerConfig } from './config/parse-config.js';
 import { createExchanger } from './exchange/create-exchanger.js';
+import { createUpstreamHealth } from './exchange/upstream-health.js';
 import { createRateLimitAdmission } from './limits/rate-limit-admission.js';
 import { createRateLimiter } from './limits/rate-limiter.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createPodBoundVerifier } from './pods/pod-bound-verifier.js';
+import { upstreamRoute } from './upstream/upstream-route.js';
 
 /** Inputs of {@link createServerDeps} that come from outside the config. */
 export interface ServerEnvironment {
@@ -36,12 +38,15 @@ export interface ServerEnvironment {
 export async function createServerDeps(config: ServerConfig, env: ServerEnvironment): Promise<Deps> {
   const { logger, clock } = env;
   const metrics = createMetrics(new Registry());
+  // Proxies, NO_PROXY and AWS_CA_BUNDLE of the calls to AWS and to a remote key set.
+  const route = upstreamRoute(config.upstream);
   const tokenAuth = createTokenAuth({
     config,
     clock,
     metrics,
     logger,
     kubernetes: env.kubernetes,
+    route,
   });
   const { keySet } = tokenAuth;
   void keySet.load();
@@ -77,12 +82,16 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
     onAffected: (affected) =>
       dropCached('associations changed', (identity) => affected(identity.namespace, identity.serviceAccount)),
   });
+  // EKS Auth answers that fail every pod (cluster unknown, node credentials): readiness and a gauge.
+  const health = config.exchange === 'eks-auth' ? createUpstreamHealth(metrics.upstreamProblem) : undefined;
   const exchanger = createExchanger(config, {
     metrics,
     clock,
     logger,
     credentials: env.credentials,
     associations: associations?.resolver,
+    route,
+    health,
   });
   const cache = createCredentialCache({
     exchanger,
@@ -121,6 +130,7 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
     readiness: [
       ...(podCheck === undefined ? [] : [() => podCheck.notReadyReason()]),
       ...(associations === undefined ? [] : [() => associations.notReadyReason()]),
+      ...(health === undefined ? [] : [() => health.notReadyReason()]),
     ],
     onClose: async () => {
       keySet.close();

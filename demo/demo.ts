@@ -5,6 +5,7 @@
  */
 import { isMotoAvailable } from '../test-support/moto.js';
 import { boto3Put, jsClient, type PodEnvironment, writeTokenFile } from '../test-support/pod-clients.js';
+import { usePrivateTmpdir } from '../test-support/private-tmpdir.js';
 import { type Story, startStory } from '../test-support/story.js';
 
 let stepNumber = 0;
@@ -19,6 +20,8 @@ function fail(text: string): never {
 }
 
 async function main(): Promise<void> {
+  // Token files, pod homes and the key set go into one folder, removed when the demo exits.
+  usePrivateTmpdir('pia-demo-');
   console.log('pod-identity-agent demo: a pod writes to S3 with no stored keys.\n');
   if (!(await isMotoAvailable())) {
     fail('python3 with moto and boto3 is needed: pip install "moto[server]==5.2.1" boto3 awscli');

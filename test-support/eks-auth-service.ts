@@ -29,6 +29,8 @@ export interface EksAuthAssociation {
 
 /** Options of {@link startEksAuthService}. */
 export interface EksAuthServiceOptions {
+  /** Fixed port on 127.0.0.1 (`npm run stand-ins`); default one the OS picks. */
+  readonly port?: number;
   readonly jwks: JSONWebKeySet;
   readonly issuer: string;
   /** Default `pods.eks.amazonaws.com`. */
@@ -77,6 +79,8 @@ export interface EksAuthService {
   readonly calls: { readonly total: number; readonly success: number };
   /** Every issuance, oldest first. */
   readonly issued: readonly EksAuthIssued[];
+  /** The source address of each request, oldest first (a proxy's outgoing address shows here). */
+  readonly sources: readonly string[];
   setFault(fault: EksAuthFault): void;
   /** Delay before every answer, in milliseconds. */
   setLatency(ms: number): void;
@@ -116,11 +120,13 @@ export async function startEksAuthService(options: EksAuthServiceOptions): Promi
   const clusterArn = `arn:aws:eks:${region}:${accountId}:cluster/${options.clusterName}`;
   const calls = { total: 0, success: 0 };
   const issued: EksAuthIssued[] = [];
+  const sources: string[] = [];
   let fault: EksAuthFault = 'none';
   let latencyMs = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> => {
     calls.total++;
+    sources.push(req.socket.remoteAddress ?? '');
     if (latencyMs > 0) await sleep(latencyMs);
     if (fault === 'down') return void req.socket.destroy();
     if (fault === 'throttle') return sendError(res, 429, 'ThrottlingException', 'Rate exceeded');
@@ -216,12 +222,13 @@ export async function startEksAuthService(options: EksAuthServiceOptions): Promi
       });
     });
   });
-  const port = await listenOnLoopback(server);
+  const port = await listenOnLoopback(server, options.port);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
     calls,
     issued,
+    sources,
     setFault: (next) => {
       fault = next;
     },

@@ -2,12 +2,13 @@ import { createServer, type Server } from 'node:net';
 
 /**
  * Starts `server` listening on 127.0.0.1 at a port the OS picks (tests never choose ports: a chosen one may be taken)
- * and resolves that port. Works for net, http and https servers.
+ * and resolves that port (`port`: a fixed one, for tools a person runs). Works for net, http and
+ * https servers.
  */
-export async function listenOnLoopback(server: Server): Promise<number> {
+export async function listenOnLoopback(server: Server, port = 0): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });

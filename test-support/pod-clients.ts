@@ -47,6 +47,8 @@ export function podEnv(pod: PodEnvironment): Record<string, string> {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: mkdtempSync(join(tmpdir(), 'pod-home-')),
     AWS_EC2_METADATA_DISABLED: 'true',
+    // The JS SDK's Node-version notice: the test or demo process has already printed it once.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     AWS_REGION: pod.region ?? 'us-east-1',
     AWS_DEFAULT_REGION: pod.region ?? 'us-east-1',
     AWS_CONTAINER_CREDENTIALS_FULL_URI: pod.credentialsUri,

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 const LAYERS: readonly (readonly string[])[] = [
   ['clock.ts', 'deadline.ts', 'errors.ts', 'timers.ts', 'checks/'],
   ['config/', 'log/', 'metrics/'],
-  ['kube/'],
+  ['kube/', 'upstream/'],
   ['auth/', 'associations/', 'limits/'],
   ['exchange/'],
   ['cache/', 'pods/'],

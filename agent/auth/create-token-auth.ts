@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { ServerConfig } from '../config/parse-config.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { createUpstreamAgents, type UpstreamRoute } from '../upstream/upstream-agents.js';
 import { createJwtVerifier } from './jwt-verifier.js';
 import { createKeySet, type KeySet, type KeySetLogger } from './key-set.js';
 import { createKeyFetcher } from './key-sources.js';
@@ -20,6 +21,8 @@ export interface TokenAuthOptions {
   readonly kubernetes?: KubernetesKeyFetcherOptions | undefined;
   /** Deadline of each key-set request, milliseconds. Default 5000. */
   readonly fetchTimeoutMs?: number | undefined;
+  /** Proxies and CA bundle of a remote key set (`--jwks-uri`, `--issuer`); not used in-cluster. */
+  readonly route?: UpstreamRoute | undefined;
 }
 
 /** The verifier and the key set behind it (call `keySet.load()` at start and `keySet.close()` at shutdown). */
@@ -35,8 +38,10 @@ export interface TokenAuth {
  */
 export function createTokenAuth(options: TokenAuthOptions): TokenAuth {
   const { config, clock, metrics, logger } = options;
+  const agents = options.route === undefined ? undefined : createUpstreamAgents(options.route);
   const fetcher = createKeyFetcher(config.keySource, {
     timeoutMs: options.fetchTimeoutMs,
+    ...(agents === undefined ? {} : { agentFor: (url: URL) => agents.agentFor(url) }),
     kubernetes: { discoverIssuer: config.issuer === undefined, ...options.kubernetes },
   });
   const keySet = createKeySet({ fetcher, clock, metrics, logger });

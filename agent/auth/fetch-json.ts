@@ -1,4 +1,4 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { type Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { withDeadline } from '../deadline.js';
 
@@ -15,6 +15,8 @@ export interface FetchJsonOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** PEM CA bundle trusted for https URLs instead of the system roots. */
   readonly ca?: string | Buffer;
+  /** Picks the connection agent per URL (proxies, `NO_PROXY`, CA bundle). Default: node's global agent. */
+  readonly agentFor?: ((url: URL) => Agent) | undefined;
 }
 
 /**
@@ -39,6 +41,7 @@ export function fetchJson(url: URL, options: FetchJsonOptions = {}): Promise<unk
             headers: { accept: 'application/json, application/jwk-set+json', ...options.headers },
             signal,
             ...(options.ca === undefined ? {} : { ca: options.ca }),
+            ...(options.agentFor === undefined ? {} : { agent: options.agentFor(url) }),
           },
           (res) =>
             readBody(res, where).then(resolve, (error: unknown) =>

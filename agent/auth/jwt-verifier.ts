@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
+import { ALLOWED_ALGORITHMS } from '../checks/jwks.js';
 import { checkInteger } from '../checks/option-checks.js';
 import type { Clock } from '../clock.js';
 import { AgentError, type AgentErrorCode, isAgentError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { toPodIdentity } from './claims.js';
 import { fromJoseError } from './jose-errors.js';
-import { ALLOWED_ALGORITHMS } from './jwks.js';
 import type { TokenKeySet } from './key-set.js';
 import { checkRawToken } from './raw-token.js';
 import type { TokenVerifier, VerifiedToken } from './token-verifier.js';

@@ -6,12 +6,12 @@ import {
   type JWSHeaderParameters,
   errors as joseErrors,
 } from 'jose';
+import { toSigningKeySet } from '../checks/jwks.js';
 import { checkInteger } from '../checks/option-checks.js';
 import type { Clock } from '../clock.js';
 import type { Log } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { systemTimers, type Timers } from '../timers.js';
-import { toSigningKeySet } from './jwks.js';
 import type { KeyFetcher } from './key-fetcher.js';
 
 /** Default time between background refreshes of a loaded key set, milliseconds (10 min). */

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { KeySource } from '../config/parse-config.js';
-import { fetchJson } from './fetch-json.js';
+import { type FetchJsonOptions, fetchJson } from './fetch-json.js';
 import type { KeyFetcher } from './key-fetcher.js';
 import { createKubernetesKeyFetcher, type KubernetesKeyFetcherOptions } from './kubernetes-key-source.js';
 
@@ -8,6 +8,8 @@ import { createKubernetesKeyFetcher, type KubernetesKeyFetcherOptions } from './
 export interface RemoteKeySourceOptions {
   /** Deadline of each request, milliseconds. Default 5000. */
   readonly timeoutMs?: number;
+  /** Picks the connection agent per URL (proxies, `NO_PROXY`, CA bundle). Default: direct. */
+  readonly agentFor?: FetchJsonOptions['agentFor'];
 }
 
 /** Reads a static JWKS JSON file (re-read on every fetch, so a replaced ConfigMap is picked up). */

@@ -117,8 +117,8 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
   flag({
     name: 'region',
     kind: 'string',
-    commands: SERVER,
-    help: 'AWS region of EKS Auth and STS. Falls back to AWS_REGION, then AWS_DEFAULT_REGION. Required.',
+    commands: SERVER_WEBHOOK,
+    help: 'AWS region of EKS Auth and STS (server: required); the webhook gives it to pods as AWS_REGION and AWS_DEFAULT_REGION. Falls back to AWS_REGION, then AWS_DEFAULT_REGION.',
   }),
   flag({
     name: 'endpoint',
@@ -136,7 +136,7 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
     name: 'associations',
     kind: 'path',
     commands: SERVER_WEBHOOK,
-    help: 'YAML or JSON file mapping namespace + service account to roles (docs/any-cluster.md). Required for STS exchanges and the webhook; reloaded on change.',
+    help: 'YAML or JSON file mapping namespace + service account to role ARNs (`associations:` entries of namespace, serviceAccount and roleArn; "*" matches any service account; docs/any-cluster.md). Required for STS exchanges and the webhook; reloaded on change.',
   }),
   flag({
     name: 'role-source',

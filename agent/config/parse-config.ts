@@ -2,6 +2,14 @@ import { isIP } from 'node:net';
 import { ConfigError } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { type Command, FLAGS, type FlagSpec } from './flags.js';
+import {
+  bindHostProblems,
+  clusterProblems,
+  jwksFileProblems,
+  portProblems,
+  type ReadText,
+} from './startup-checks.js';
+import { readUpstreamEnv, type UpstreamNetwork } from './upstream-env.js';
 
 /** Which exchange turns tokens into credentials. */
 export type ExchangeKind = 'eks-auth' | 'sts-assume-role' | 'sts-web-identity';
@@ -39,8 +47,12 @@ export interface ServerConfig extends CommonConfig {
   readonly clusterName: string;
   readonly clusterArn: string | undefined;
   readonly region: string;
+  /** `--endpoint`, else `AWS_ENDPOINT_URL_EKS_AUTH`, else `AWS_ENDPOINT_URL`. */
   readonly endpoint: URL | undefined;
+  /** `--sts-endpoint`, else `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`. */
   readonly stsEndpoint: URL | undefined;
+  /** Proxies, FIPS and CA bundle of the agent's own AWS and key-set calls (environment only). */
+  readonly upstream: UpstreamNetwork;
   readonly allowAnnotationRoles: boolean;
   /** Exact `iss`; undefined only with the Kubernetes key source, which discovers it. */
   readonly issuer: string | undefined;
@@ -73,6 +85,8 @@ export interface WebhookConfig extends CommonConfig {
   readonly credentialsUri: URL;
   /** Append the link-local addresses to containers' existing `NO_PROXY`. */
   readonly noProxyAppend: boolean;
+  /** Injected as `AWS_REGION`/`AWS_DEFAULT_REGION`; undefined: those two are not injected. */
+  readonly region: string | undefined;
 }
 
 /** What `parseConfig` returns. */
@@ -86,6 +100,15 @@ export type Config =
 const COMMANDS: readonly Command[] = ['server', 'init', 'webhook', 'version'];
 type Value = string | number | boolean | URL | readonly string[] | undefined;
 
+/** Options of {@link parseConfig}. */
+export interface ParseOptions {
+  /**
+   * Reads files the configuration names, to refuse unusable ones at start (`--jwks-file`). main.ts
+   * passes the real file system; without it (unit tests) file contents are not checked.
+   */
+  readonly readText?: ReadText | undefined;
+}
+
 /**
  * Turns the command line and environment into a frozen, typed configuration, or throws one
  * `ConfigError` listing every problem. Flags win over environment variables, which win over defaults.
@@ -93,6 +116,7 @@ type Value = string | number | boolean | URL | readonly string[] | undefined;
 export function parseConfig(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
+  options: ParseOptions = {},
 ): Config {
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
@@ -112,7 +136,7 @@ export function parseConfig(
     const text = raw.get(spec.name) ?? env[spec.env] ?? spec.defaults?.[command];
     values.set(spec.name, text === undefined ? undefined : convert(spec, text, problems));
   }
-  const config = build(command, values, env, problems);
+  const config = build(command, values, env, problems, options);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }
@@ -201,25 +225,35 @@ function valuesOf(v: ReadonlyMap<string, Value>): Values {
   };
 }
 
+type Env = Readonly<Record<string, string | undefined>>;
+
 function build(
   command: Exclude<Command, 'version'>,
   v: Map<string, Value>,
-  env: Readonly<Record<string, string | undefined>>,
+  env: Env,
   problems: string[],
+  options: ParseOptions,
 ): Exclude<Config, { command: 'version' | 'help' }> {
   const values = valuesOf(v);
   switch (command) {
     case 'init':
-      return buildInit(values);
+      return buildInit(values, problems);
     case 'webhook':
-      return buildWebhook(values, problems);
+      return buildWebhook(values, env, problems);
     case 'server':
-      return buildServer(values, env, problems);
+      return buildServer(values, env, problems, options);
   }
 }
 
-function buildInit({ str, hosts }: Values): InitConfig {
-  return { command: 'init', bindHosts: hosts(), interfaceName: str('interface') ?? '' };
+function buildInit({ str, hosts }: Values, problems: string[]): InitConfig {
+  const interfaceName = str('interface') ?? '';
+  if (
+    interfaceName !== '' &&
+    (!/^[A-Za-z0-9_.-]{1,15}$/.test(interfaceName) || /^\.\.?$/.test(interfaceName))
+  )
+    problems.push(`--interface must be 1-15 letters, digits, "_", "." or "-", got "${interfaceName}"`);
+  problems.push(...bindHostProblems(hosts()));
+  return { command: 'init', bindHosts: hosts(), interfaceName };
 }
 
 /** The settings `server` and `webhook` share; every default comes from the flag table. */
@@ -238,7 +272,7 @@ function buildCommon({ str, num }: Values): CommonConfig {
   };
 }
 
-function buildWebhook(values: Values, problems: string[]): WebhookConfig {
+function buildWebhook(values: Values, env: Env, problems: string[]): WebhookConfig {
   const { str, num, url, flag } = values;
   const common = buildCommon(values);
   const tlsCertFile = str('tls-cert-file');
@@ -249,6 +283,9 @@ function buildWebhook(values: Values, problems: string[]): WebhookConfig {
     problems.push('webhook needs --associations (or --role-source annotation)');
   const tokenExpirationMs = num('token-expiration');
   if (tokenExpirationMs < 600_000) problems.push('--token-expiration must be at least 10m');
+  problems.push(...portProblems({ ...common, port: num('port') }, 'webhook'));
+  const region = str('region') ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION);
+  problems.push(...clusterProblems(undefined, region));
   return {
     ...common,
     command: 'webhook',
@@ -258,11 +295,12 @@ function buildWebhook(values: Values, problems: string[]): WebhookConfig {
     tokenExpirationMs,
     credentialsUri: url('credentials-uri') as URL,
     noProxyAppend: flag('no-proxy-append'),
+    region,
   };
 }
 
 /** Where the token signing keys come from: `--jwks-file`, `--jwks-uri`, `--issuer` discovery, or the API server. */
-function buildKeySource({ str, url }: Values, problems: string[]): KeySource {
+function buildKeySource({ str, url }: Values, problems: string[], options: ParseOptions): KeySource {
   const issuer = str('issuer');
   if (issuer !== undefined && !/^https?:\/\/[^\s]+$/.test(issuer))
     problems.push(`--issuer must be an http(s) URL, got "${issuer}"`);
@@ -272,24 +310,26 @@ function buildKeySource({ str, url }: Values, problems: string[]): KeySource {
     problems.push('--jwks-file and --jwks-uri cannot be used together');
   if ((jwksFile !== undefined || jwksUri !== undefined) && issuer === undefined)
     problems.push('--jwks-file and --jwks-uri need --issuer');
+  if (jwksFile !== undefined && options.readText !== undefined)
+    problems.push(...jwksFileProblems(jwksFile, options.readText));
   if (jwksFile !== undefined) return { kind: 'file', path: jwksFile };
   if (jwksUri !== undefined) return { kind: 'uri', uri: jwksUri };
   if (issuer !== undefined && URL.canParse(issuer)) return { kind: 'discovery', issuer: new URL(issuer) };
   return { kind: 'kubernetes' };
 }
 
-/** Checks that the role sources fit the exchange. */
+/** Checks that the role sources fit the exchange (undefined: a value already refused). */
 function checkRoleSources(
-  exchange: ExchangeKind,
+  exchange: ExchangeKind | undefined,
   common: CommonConfig,
   allowAnnotationRoles: boolean,
   problems: string[],
 ): void {
   const { roleSource, associationsFile } = common;
-  const sts = exchange !== 'eks-auth';
+  const sts = exchange !== undefined && exchange !== 'eks-auth';
   if (sts && associationsFile === undefined && roleSource !== 'annotation')
     problems.push(`--exchange ${exchange} needs --associations`);
-  if (!sts && (associationsFile !== undefined || roleSource !== 'file'))
+  if (exchange === 'eks-auth' && (associationsFile !== undefined || roleSource !== 'file'))
     problems.push(
       '--associations and --role-source apply only to the sts-* exchanges; EKS Auth owns associations on EKS',
     );
@@ -299,21 +339,26 @@ function checkRoleSources(
     );
 }
 
-function buildServer(
-  values: Values,
-  env: Readonly<Record<string, string | undefined>>,
-  problems: string[],
-): ServerConfig {
+function buildServer(values: Values, env: Env, problems: string[], options: ParseOptions): ServerConfig {
   const { str, num, url, flag, hosts } = values;
   const common = buildCommon(values);
-  const exchange = str('exchange') as ExchangeKind;
+  // Undefined when --exchange was given a value it does not know (that problem names the value).
+  const exchange = str('exchange') as ExchangeKind | undefined;
   const clusterName = str('cluster-name');
-  if (clusterName === undefined) problems.push('--cluster-name is required');
-  const region = str('region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (region === undefined || region === '') problems.push('--region is required (or AWS_REGION)');
+  // A flag whose value was refused already has its problem; "required" would only repeat it.
+  const reported = (name: string) => problems.some((p) => p.startsWith(`--${name} `));
+  if (clusterName === undefined && !reported('cluster-name'))
+    problems.push('--cluster-name (POD_IDENTITY_AGENT_CLUSTER_NAME) is required');
+  const region = str('region') ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION);
+  if (region === undefined && !reported('region'))
+    problems.push('--region (POD_IDENTITY_AGENT_REGION) is required (or AWS_REGION)');
+  problems.push(...clusterProblems(clusterName, region));
   const bindHosts = hosts();
-  if (bindHosts.length === 0) problems.push('--bind-hosts must name at least one address');
-  const keySource = buildKeySource(values, problems);
+  if (bindHosts.length === 0 && !reported('bind-hosts'))
+    problems.push('--bind-hosts must name at least one address');
+  problems.push(...bindHostProblems(bindHosts));
+  problems.push(...portProblems({ ...common, port: num('port') }, 'server'));
+  const keySource = buildKeySource(values, problems, options);
   const allowAnnotationRoles = flag('allow-annotation-roles');
   checkRoleSources(exchange, common, allowAnnotationRoles, problems);
 
@@ -327,18 +372,20 @@ function buildServer(
   if (requirePodIp && podCheck !== 'informer') problems.push('--require-pod-ip needs --pod-check informer');
   const maxCacheSize = num('max-cache-size');
   if (maxCacheSize < 1) problems.push('--max-cache-size must be at least 1');
+  const upstream = readUpstreamEnv(env, problems, options.readText);
 
   return {
     ...common,
     command: 'server',
     bindHosts,
     port: num('port'),
-    exchange,
+    exchange: exchange as ExchangeKind,
     clusterName: clusterName ?? '',
     clusterArn: str('cluster-arn'),
     region: region ?? '',
-    endpoint: url('endpoint'),
-    stsEndpoint: url('sts-endpoint'),
+    endpoint: url('endpoint') ?? upstream.eksAuthEndpoint,
+    stsEndpoint: url('sts-endpoint') ?? upstream.stsEndpoint,
+    upstream: upstream.network,
     allowAnnotationRoles,
     issuer: str('issuer'),
     keySource,
@@ -349,4 +396,8 @@ function buildServer(
     minRemainingMs: num('min-remaining'),
     maxCacheSize,
   };
+}
+
+function nonEmpty(text: string | undefined): string | undefined {
+  return text === undefined || text === '' ? undefined : text;
 }

@@ -3,6 +3,7 @@ import type { AssociationResolver } from '../associations/association.js';
 import type { Clock } from '../clock.js';
 import type { ServerConfig } from '../config/parse-config.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { UpstreamRoute } from '../upstream/upstream-agents.js';
 import type { CredentialExchanger } from './credential-exchanger.js';
 import { EksAuthClient } from './eks-auth-client.js';
 import { createEksAuthExchanger, type EksAuthSender } from './eks-auth-exchanger.js';
@@ -12,6 +13,7 @@ import type { ChainedStsFactory } from './sts-chain.js';
 import { createStsApi } from './sts-client.js';
 import { createStsWebIdentityExchanger } from './sts-web-identity.js';
 import type { UpstreamCallDeps } from './upstream-call.js';
+import type { UpstreamHealth } from './upstream-health.js';
 
 /** What {@link createExchanger} builds from besides the config. */
 export interface ExchangerDeps {
@@ -26,6 +28,10 @@ export interface ExchangerDeps {
   readonly eksAuthClient?: EksAuthSender | undefined;
   /** Retry policy of upstream calls. Defaults: see `withRetry`. */
   readonly retry?: Omit<RetryOptions, 'signal'> | undefined;
+  /** Proxies and CA bundle of the calls (`upstreamRoute(config.upstream)`). Default: direct. */
+  readonly route?: UpstreamRoute | undefined;
+  /** Told of node-wide EKS Auth problems (readiness, `pod_identity_upstream_problem`). */
+  readonly health?: UpstreamHealth | undefined;
 }
 
 /** An exchanger plus the clean-up of the clients it holds. */
@@ -48,6 +54,8 @@ export function createExchanger(config: ServerConfig, deps: ExchangerDeps): Owne
             region: config.region,
             endpoint: config.endpoint,
             credentials: deps.credentials,
+            useFipsEndpoint: config.upstream.useFipsEndpoint,
+            route: deps.route,
           })
         : undefined;
     const exchanger = createEksAuthExchanger({
@@ -57,6 +65,7 @@ export function createExchanger(config: ServerConfig, deps: ExchangerDeps): Owne
       clock,
       retry,
       logger,
+      health: deps.health,
     });
     return { api: exchanger.api, exchange: exchanger.exchange, close: () => owned?.destroy() };
   }
@@ -66,10 +75,12 @@ export function createExchanger(config: ServerConfig, deps: ExchangerDeps): Owne
     throw new TypeError(`"associations" is required for --exchange ${config.exchange}`);
   const region = config.region;
   const endpoint = config.stsEndpoint;
+  const network = { useFipsEndpoint: config.upstream.useFipsEndpoint, route: deps.route };
   const createChainedSts: ChainedStsFactory = (c) =>
     createStsApi({
       region,
       endpoint,
+      ...network,
       credentials: {
         accessKeyId: c.accessKeyId,
         secretAccessKey: c.secretAccessKey,
@@ -86,12 +97,12 @@ export function createExchanger(config: ServerConfig, deps: ExchangerDeps): Owne
     clusterName: config.clusterName,
   };
   if (config.exchange === 'sts-assume-role') {
-    const sts = createStsApi({ region, endpoint, credentials: deps.credentials });
+    const sts = createStsApi({ region, endpoint, ...network, credentials: deps.credentials });
     const exchanger = createStsAssumeRoleExchanger({ ...common, sts, clusterArn: config.clusterArn });
     return { api: exchanger.api, exchange: exchanger.exchange, close: () => sts.destroy() };
   }
   // AssumeRoleWithWebIdentity is unsigned: no agent credentials are looked up.
-  const sts = createStsApi({ region, endpoint });
+  const sts = createStsApi({ region, endpoint, ...network });
   const exchanger = createStsWebIdentityExchanger({ ...common, sts });
   return { api: exchanger.api, exchange: exchanger.exchange, close: () => sts.destroy() };
 }

@@ -3,7 +3,13 @@ import type { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { checkInteger, checkRegion } from '../checks/option-checks.js';
 import { withDeadline } from '../deadline.js';
-import { type ByteResponse, createHttpTransport, type HttpTransport } from './eks-auth-http.js';
+import { createUpstreamAgents, type UpstreamRoute } from '../upstream/upstream-agents.js';
+import {
+  type ByteResponse,
+  createHttpTransport,
+  DEFAULT_MAX_SOCKETS,
+  type HttpTransport,
+} from './eks-auth-http.js';
 
 /**
  * A thin stand-in for `@aws-sdk/client-eks-auth` (not available from our registry), shaped like it
@@ -48,6 +54,10 @@ export interface EksAuthClientConfig {
   readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
   /** Deadline of one HTTP request in milliseconds (connect to last byte). Default 5000. */
   readonly requestTimeoutMs?: number | undefined;
+  /** Default endpoint `https://eks-auth-fips.{region}.api.aws` (`AWS_USE_FIPS_ENDPOINT`). */
+  readonly useFipsEndpoint?: boolean | undefined;
+  /** Proxies (`HTTPS_PROXY`, `NO_PROXY`) and CA bundle of the calls. Default: direct, system roots. */
+  readonly route?: UpstreamRoute | undefined;
 }
 
 /**
@@ -58,12 +68,23 @@ export class EksAuthServiceException extends Error {
   override readonly name: string;
   readonly $fault: 'client' | 'server';
   readonly $metadata: { httpStatusCode: number; requestId?: string | undefined };
+  /**
+   * For `ResourceNotFoundException`: what EKS Auth did not find, read from its message (which is
+   * not kept): the pod's `association`, or the `cluster` (name or region wrong).
+   */
+  readonly notFound: 'association' | 'cluster' | undefined;
 
-  constructor(name: string, httpStatusCode: number, requestId: string | undefined) {
+  constructor(
+    name: string,
+    httpStatusCode: number,
+    requestId: string | undefined,
+    notFound?: 'association' | 'cluster' | undefined,
+  ) {
     super(name);
     this.name = name;
     this.$fault = httpStatusCode >= 500 ? 'server' : 'client';
     this.$metadata = { httpStatusCode, requestId };
+    this.notFound = notFound;
   }
 }
 
@@ -87,16 +108,29 @@ export class EksAuthClient {
   /** Built on the first `send`: the signing packages are imported then, not at start-up. */
   readonly #signer: () => Promise<SignatureV4>;
   readonly #timeoutMs: number;
-  readonly #transport: HttpTransport = createHttpTransport();
+  readonly #transport: HttpTransport;
 
   constructor(config: EksAuthClientConfig) {
     checkRegion(config.region);
     const timeoutMs = checkInteger('requestTimeoutMs', config.requestTimeoutMs ?? 5000);
-    const endpoint = new URL(config.endpoint ?? `https://eks-auth.${config.region}.api.aws`);
+    const host = config.useFipsEndpoint === true ? 'eks-auth-fips' : 'eks-auth';
+    const endpoint = new URL(config.endpoint ?? `https://${host}.${config.region}.api.aws`);
     if (endpoint.protocol !== 'https:' && endpoint.protocol !== 'http:')
       throw new TypeError('"endpoint" must be an http or https URL');
     this.#endpoint = endpoint;
     this.#timeoutMs = timeoutMs;
+    if (config.route === undefined) this.#transport = createHttpTransport();
+    else {
+      const agents = createUpstreamAgents(config.route, { maxSockets: DEFAULT_MAX_SOCKETS });
+      const transport = createHttpTransport({ agentFor: (url) => agents.agentFor(url) });
+      this.#transport = {
+        post: transport.post,
+        destroy: () => {
+          transport.destroy();
+          agents.destroy();
+        },
+      };
+    }
     const region = config.region;
     const credentials = config.credentials ?? lazyNodeProviderChain();
     let signer: Promise<SignatureV4> | undefined;
@@ -105,6 +139,11 @@ export class EksAuthClient {
         ([{ SignatureV4 }, { Hash }]) =>
           new SignatureV4({ service: 'eks-auth', region, credentials, sha256: Hash.bind(null, 'sha256') }),
       ));
+  }
+
+  /** The endpoint requests go to (`endpoint`, else the regional or FIPS default). */
+  get endpoint(): URL {
+    return new URL(this.#endpoint);
   }
 
   /** Sends one request. Rejects with {@link EksAuthServiceException}, or the network/timeout error itself. */
@@ -155,7 +194,13 @@ function parseResponse(response: ByteResponse): AssumeRoleForPodIdentityCommandO
     parsed = undefined;
   }
   if (response.statusCode < 200 || response.statusCode > 299) {
-    throw new EksAuthServiceException(errorType(response, parsed), response.statusCode, requestId);
+    const type = errorType(response, parsed);
+    throw new EksAuthServiceException(
+      type,
+      response.statusCode,
+      requestId,
+      type === 'ResourceNotFoundException' ? notFoundOf(parsed) : undefined,
+    );
   }
   if (!isObject(parsed))
     throw new EksAuthServiceException('DeserializationError', response.statusCode, requestId);
@@ -173,6 +218,16 @@ function errorType(response: ByteResponse, body: unknown): string {
   const raw = response.headers['x-amzn-errortype'] ?? (typeof fromBody === 'string' ? fromBody : undefined);
   const cleaned = raw?.split(':')[0]?.split('#').pop()?.trim();
   return cleaned !== undefined && /^[A-Za-z0-9_.]{1,100}$/.test(cleaned) ? cleaned : 'UnknownError';
+}
+
+/**
+ * What a `ResourceNotFoundException` is about, from its message: an association (the pod's
+ * service account has none; the common case, so the default) or the cluster in the URL path.
+ */
+function notFoundOf(body: unknown): 'association' | 'cluster' {
+  const raw = isObject(body) ? (body.message ?? body.Message) : undefined;
+  const message = typeof raw === 'string' ? raw : '';
+  return /association/i.test(message) || !/cluster/i.test(message) ? 'association' : 'cluster';
 }
 
 /** rest-json timestamps default to epoch seconds; accept ISO strings too. */

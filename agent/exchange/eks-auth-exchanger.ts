@@ -8,6 +8,7 @@ import { classifyEksAuthError } from './eks-auth-errors.js';
 import { EKS_AUTH_API, fromEksAuthResponse, MalformedResponseError } from './eks-auth-response.js';
 import { resolveRetryOptions } from './retry.js';
 import { callUpstream, type UpstreamCallDeps } from './upstream-call.js';
+import { UPSTREAM_PROBLEMS, type UpstreamHealth, type UpstreamProblem } from './upstream-health.js';
 
 /** The one method of `EksAuthClient` the exchanger uses, so tests pass a hand-written fake. */
 export interface EksAuthSender {
@@ -23,6 +24,8 @@ export interface EksAuthExchangerOptions extends UpstreamCallDeps {
   readonly client: EksAuthSender;
   /** EKS cluster name, sent in the request path. */
   readonly clusterName: string;
+  /** Told of node-wide problems (cluster unknown, node credentials missing or refused) and of successes. */
+  readonly health?: UpstreamHealth | undefined;
 }
 
 /**
@@ -32,7 +35,7 @@ export interface EksAuthExchangerOptions extends UpstreamCallDeps {
  * `pod_identity_upstream_requests_total{api,outcome}` and one duration sample per attempt.
  */
 export function createEksAuthExchanger(options: EksAuthExchangerOptions): CredentialExchanger {
-  const { client, clusterName, metrics, clock, logger } = options;
+  const { client, clusterName, metrics, clock, logger, health } = options;
   if (typeof client?.send !== 'function') throw new TypeError('"client" must have a send() method');
   if (typeof clusterName !== 'string' || !/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/.test(clusterName))
     throw new TypeError('"clusterName" must be a valid EKS cluster name');
@@ -60,6 +63,11 @@ export function createEksAuthExchanger(options: EksAuthExchangerOptions): Creden
           api,
           classify: classifyEksAuthError,
           attempt: (attemptSignal) => attempt(token, attemptSignal),
+          onSuccess: () => health?.report(undefined),
+          onFailure: ({ reason }) => {
+            if ((UPSTREAM_PROBLEMS as readonly string[]).includes(reason ?? ''))
+              health?.report(reason as UpstreamProblem);
+          },
           logFields: {
             namespace: token.identity.namespace,
             serviceAccount: token.identity.serviceAccount,

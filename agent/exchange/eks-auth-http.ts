@@ -35,7 +35,13 @@ export const DEFAULT_MAX_SOCKETS = 256;
  * call). Aborting `signal` rejects with `signal.reason` (e.g. a `TimeoutError`); socket failures
  * reject with the system error itself (`ECONNREFUSED`, `ECONNRESET`, `ENOTFOUND`, ...).
  */
-export function createHttpTransport(options: { readonly maxSockets?: number } = {}): HttpTransport {
+export function createHttpTransport(
+  options: {
+    readonly maxSockets?: number;
+    /** Picks the agent per URL (proxies, CA bundle: `createUpstreamAgents`); owned by the caller. */
+    readonly agentFor?: ((url: URL) => http.Agent) | undefined;
+  } = {},
+): HttpTransport {
   const agentOptions = {
     keepAlive: true,
     maxSockets: options.maxSockets ?? DEFAULT_MAX_SOCKETS,
@@ -43,6 +49,7 @@ export function createHttpTransport(options: { readonly maxSockets?: number } = 
   };
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent(agentOptions);
+  const agentFor = options.agentFor ?? ((url: URL) => (url.protocol === 'https:' ? httpsAgent : httpAgent));
   return {
     post(url, headers, body, signal) {
       const secure = url.protocol === 'https:';
@@ -54,7 +61,7 @@ export function createHttpTransport(options: { readonly maxSockets?: number } = 
         const request = (secure ? https : http).request(url, {
           method: 'POST',
           headers,
-          agent: secure ? httpsAgent : httpAgent,
+          agent: agentFor(url),
         });
         const onAbort = (): void => {
           request.destroy();

@@ -9,6 +9,7 @@ import type {
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { checkInteger, checkRegion } from '../checks/option-checks.js';
 import { withDeadline } from '../deadline.js';
+import { createUpstreamAgents, type UpstreamRoute } from '../upstream/upstream-agents.js';
 
 /** Default deadline of one STS request, milliseconds (connect to last byte). */
 export const DEFAULT_STS_TIMEOUT_MS = 5000;
@@ -34,18 +35,37 @@ export interface StsApiOptions {
   readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
   /** Deadline of one request, milliseconds. Default {@link DEFAULT_STS_TIMEOUT_MS}. */
   readonly requestTimeoutMs?: number | undefined;
+  /** The FIPS endpoint `https://sts-fips.{region}.amazonaws.com` unless `endpoint` is set. */
+  readonly useFipsEndpoint?: boolean | undefined;
+  /** Proxies (`HTTPS_PROXY`, `NO_PROXY`) and CA bundle of the calls. Default: direct, system roots. */
+  readonly route?: UpstreamRoute | undefined;
 }
 
 /** Builds an {@link StsApi} on `@aws-sdk/client-sts` with SDK retries off (the exchange retries). */
 export function createStsApi(options: StsApiOptions): StsApi {
   checkRegion(options.region);
   const timeout = checkInteger('requestTimeoutMs', options.requestTimeoutMs ?? DEFAULT_STS_TIMEOUT_MS);
+  const fips = options.useFipsEndpoint === true;
+  // The one host this client calls decides the route (proxy or NO_PROXY) once, here.
+  const target =
+    options.endpoint ?? new URL(`https://sts${fips ? '-fips' : ''}.${options.region}.amazonaws.com`);
+  const agents = options.route === undefined ? undefined : createUpstreamAgents(options.route);
+  const agent = agents?.agentFor(target);
   const config: STSClientConfig = {
     region: options.region,
     maxAttempts: 1,
     // The regional endpoint, never the global one (STS's own recommendation; works with RegionDisabled checks).
     useGlobalEndpoint: false,
-    requestHandler: { connectionTimeout: timeout, requestTimeout: timeout },
+    useFipsEndpoint: fips && options.endpoint === undefined,
+    requestHandler: {
+      connectionTimeout: timeout,
+      requestTimeout: timeout,
+      ...(agent === undefined
+        ? {}
+        : target.protocol === 'https:'
+          ? { httpsAgent: agent }
+          : { httpAgent: agent }),
+    },
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint.href }),
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
   };
@@ -67,6 +87,9 @@ export function createStsApi(options: StsApiOptions): StsApi {
         client.send(new sdk.AssumeRoleWithWebIdentityCommand(input), { abortSignal }),
       );
     },
-    destroy: () => void loaded?.then(({ client }) => client.destroy()),
+    destroy: () => {
+      void loaded?.then(({ client }) => client.destroy());
+      agents?.destroy();
+    },
   };
 }

@@ -7,10 +7,12 @@ import { type RetryOptions, withRetry } from './retry.js';
 /** `outcome` label of `pod_identity_upstream_requests_total`. */
 export type UpstreamOutcome = 'success' | 'denied' | 'throttled' | 'unavailable' | 'error';
 
-/** An upstream failure as the agent answers it, and how the metric counts it. */
+/** An upstream failure as the agent answers it, how the metric counts it, and its cause when known. */
 export interface ClassifiedError {
   readonly error: AgentError;
   readonly outcome: UpstreamOutcome;
+  /** A cause an operator must tell apart (e.g. `cluster-not-found`); logged with the error's message. */
+  readonly reason?: string | undefined;
 }
 
 /** What every upstream exchange (EKS Auth, STS) needs besides its client. */
@@ -31,6 +33,10 @@ export interface UpstreamCall<T> {
   readonly classify: (thrown: unknown) => ClassifiedError;
   /** One attempt; `signal` aborts at the attempt's deadline or when the caller's signal aborts. */
   readonly attempt: (signal: AbortSignal) => Promise<T>;
+  /** Told after an attempt succeeds. */
+  readonly onSuccess?: (() => void) | undefined;
+  /** Told of each failed attempt, classified. */
+  readonly onFailure?: ((failure: ClassifiedError) => void) | undefined;
   /** Extra fields of the failure log line: names and hashes, never a token or a secret. */
   readonly logFields?: Readonly<Record<string, string>> | undefined;
 }
@@ -59,15 +65,19 @@ export function callUpstream<T>(
     try {
       const result = await call.attempt(attemptSignal);
       deps.metrics.upstreamRequests.inc({ api, outcome: 'success' });
+      call.onSuccess?.();
       return result;
     } catch (thrown) {
-      const { error, outcome } = call.classify(thrown);
+      const classified = call.classify(thrown);
+      const { error, outcome, reason } = classified;
       deps.metrics.upstreamRequests.inc({ api, outcome });
+      call.onFailure?.(classified);
       deps.logger?.warn(
         {
           api,
           attempt: n,
           outcome,
+          ...(reason === undefined ? {} : { reason, detail: error.message }),
           code: error.code,
           retryable: error.retryable,
           upstreamError: errorName(thrown),

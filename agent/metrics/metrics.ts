@@ -17,6 +17,7 @@ export interface Metrics {
   readonly jwksRefreshes: Counter<'result'>;
   readonly associationsReloads: Counter<'result'>;
   readonly logLinesDropped: Counter;
+  readonly upstreamProblem: Gauge<'reason'>;
 }
 
 /** Creates every series of docs/metrics.md on `registry` (never prom-client's global one). */
@@ -77,6 +78,12 @@ export function createMetrics(registry: Registry): Metrics {
     logLinesDropped: new Counter({
       name: 'pod_identity_log_lines_dropped_total',
       help: 'Log lines dropped because more than the log buffer holds was written in one event-loop turn.',
+      registers,
+    }),
+    upstreamProblem: new Gauge({
+      name: 'pod_identity_upstream_problem',
+      help: 'Whether the last EKS Auth answer showed a problem that fails every pod of the node, by reason.',
+      labelNames: ['reason'],
       registers,
     }),
   };

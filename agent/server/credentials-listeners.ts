@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIPv6 } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import type { Log } from '../log/logger.js';
 import { systemTimers, type Timers } from '../timers.js';
 import { answerClientError } from './client-error.js';
@@ -20,8 +21,23 @@ export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /** How often an address that could not be bound is tried again. */
 export const REBIND_INTERVAL_MS = 5_000;
 
-/** State of one credentials address. */
-export type ListenerState = 'bound' | 'ipv6-unavailable' | 'in-use' | 'failed' | 'closed';
+/**
+ * State of one credentials address. `ipv6-unavailable`: IPv6 is off on the node (expected on IPv4
+ * clusters). `not-on-interface`: IPv6 is on but the address is on no interface (the init container
+ * puts it there, so something went wrong).
+ */
+export type ListenerState =
+  | 'bound'
+  | 'ipv6-unavailable'
+  | 'not-on-interface'
+  | 'in-use'
+  | 'failed'
+  | 'closed';
+
+/** Whether the node has IPv6 on: any interface holds an IPv6 address (`::1` on `lo` at least). */
+export function hasIpv6(): boolean {
+  return Object.values(networkInterfaces()).some((addresses) => addresses?.some((a) => a.family === 'IPv6'));
+}
 
 /** The credentials listeners, one HTTP server per bind host. */
 export interface CredentialsListeners {
@@ -35,21 +51,31 @@ export interface CredentialsListeners {
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** Readiness words per state of an address that is retried. */
+const WHY = {
+  'in-use': 'in use by another process',
+  failed: 'bind failed',
+  'not-on-interface': 'IPv6 is on but the address is on no interface',
+} as const;
+
 /**
  * Binds `handler` on every host at `port`. An IPv6 address that cannot be bound because IPv6 is off
- * is a warning, not a failure to start; an address held by another process is retried in the
- * background and keeps readiness false (docs/security.md threat 12). Throws when no address could be bound
+ * is a warning (the node serves IPv4 pods only); an IPv6 address missing while IPv6 is on, an
+ * address held by another process or any other bind failure is retried in the background and keeps
+ * readiness false (docs/security.md threat 12). Throws when no address could be bound
  * and none is worth retrying.
  *
- * @param timers schedules the re-binds and the end of the close grace. Default {@link systemTimers}.
+ * @param options.timers schedules the re-binds and the end of the close grace. Default {@link systemTimers}.
  */
 export async function listenCredentials(
   handler: Handler,
   hosts: readonly string[],
   port: number,
   log: Log,
-  timers: Timers = systemTimers,
+  options: { readonly ipv6Enabled?: () => boolean; readonly timers?: Timers } = {},
 ): Promise<CredentialsListeners> {
+  const ipv6Enabled = options.ipv6Enabled ?? hasIpv6;
+  const timers = options.timers ?? systemTimers;
   const states = new Map<string, ListenerState>();
   const servers = new Map<string, Server>();
   const rebinds = new Set<unknown>();
@@ -89,13 +115,22 @@ export async function listenCredentials(
       log.info({ host, port }, 'credentials endpoint listening');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (isIPv6(host) && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) {
+      const v6 = isIPv6(host) && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT');
+      if (v6 && (code === 'EAFNOSUPPORT' || !ipv6Enabled())) {
         states.set(host, 'ipv6-unavailable');
-        log.warn({ host, port, code }, 'IPv6 address not available on this node; serving IPv4 only');
+        log.warn({ host, port, code }, 'IPv6 is off on this node; serving IPv4 only');
         return;
       }
-      states.set(host, code === 'EADDRINUSE' ? 'in-use' : 'failed');
-      log.error({ host, port, code }, 'cannot bind credentials address; retrying');
+      if (v6) {
+        states.set(host, 'not-on-interface');
+        log.error(
+          { host, port, code },
+          'IPv6 is on but this address is on no interface (the init container adds it); retrying',
+        );
+      } else {
+        states.set(host, code === 'EADDRINUSE' ? 'in-use' : 'failed');
+        log.error({ host, port, code }, 'cannot bind credentials address; retrying');
+      }
       const timer = timers.setTimeout(() => {
         rebinds.delete(timer);
         if (states.get(host) !== 'closed') void bind(host);
@@ -105,7 +140,7 @@ export async function listenCredentials(
   };
 
   await Promise.all(hosts.map(bind));
-  if (![...states.values()].some((s) => s === 'bound' || s === 'in-use')) {
+  if (![...states.values()].some((s) => s === 'bound' || s === 'in-use' || s === 'not-on-interface')) {
     for (const timer of rebinds) timers.clearTimeout(timer);
     throw new Error(
       `could not bind any credentials address (${[...states].map(([h, s]) => `${h}: ${s}`).join(', ')})`,
@@ -115,10 +150,12 @@ export async function listenCredentials(
   return {
     states,
     notReadyReason() {
-      const missing = [...states].filter(([, s]) => s === 'in-use' || s === 'failed');
+      const missing = [...states].filter(
+        ([, s]) => s === 'in-use' || s === 'failed' || s === 'not-on-interface',
+      );
       return missing.length === 0
         ? undefined
-        : `credentials address not bound: ${missing.map(([h, s]) => `${h}:${port} (${s === 'in-use' ? 'in use by another process' : 'bind failed'})`).join(', ')}`;
+        : `credentials address not bound: ${missing.map(([h, s]) => `${h}:${port} (${WHY[s as keyof typeof WHY]})`).join(', ')}`;
     },
     async close(graceMs) {
       closing = true;

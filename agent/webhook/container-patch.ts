@@ -4,6 +4,7 @@ import {
   ENV_TOKEN_FILE,
   NO_PROXY_ADDRESSES,
   NO_PROXY_NAMES,
+  regionEnv,
   TOKEN_MOUNT_PATH,
   TOKEN_VOLUME_NAME,
   tokenMount,
@@ -17,6 +18,8 @@ export interface ContainerPlan {
   readonly credentialsUri: string;
   /** Append the link-local addresses to an existing literal `NO_PROXY`/`no_proxy`. */
   readonly noProxyAppend: boolean;
+  /** `AWS_REGION`/`AWS_DEFAULT_REGION` value; unset: only `AWS_STS_REGIONAL_ENDPOINTS` is added. */
+  readonly region?: string | undefined;
 }
 
 /**
@@ -24,7 +27,10 @@ export interface ContainerPlan {
  * - the mount is skipped when the container already mounts something at the token path or mounts the
  *   token volume anywhere;
  * - the two variables are a unit: a container that sets either one manages its own container
- *   credentials, so neither is added (adding only the token file could send our token to its URI).
+ *   credentials, so neither is added (adding only the token file could send our token to its URI);
+ * - the region variables are added one by one, each only when the container's `env` lacks it, and
+ *   not at all when the container has `envFrom` (its values are not visible here, and an `env` entry
+ *   would override them).
  * An absent or null array is added whole, since RFC 6902 cannot append to a missing array.
  */
 export function containerPatch(
@@ -47,11 +53,14 @@ export function containerPatch(
 
   const env = arrayOrUndefined(container.env);
   const names = new Set((env ?? []).map((e) => e?.name));
-  if (!names.has(ENV_CREDENTIALS_URI) && !names.has(ENV_TOKEN_FILE)) {
-    const vars = credentialEnv(plan.credentialsUri);
-    if (env === undefined) ops.push({ op: 'add', path: pointer(...base, 'env'), value: vars });
-    else for (const v of vars) ops.push({ op: 'add', path: pointer(...base, 'env', '-'), value: v });
-  }
+  const vars: Record<string, unknown>[] = [];
+  if (!names.has(ENV_CREDENTIALS_URI) && !names.has(ENV_TOKEN_FILE))
+    vars.push(...credentialEnv(plan.credentialsUri));
+  const hasEnvFrom = (arrayOrUndefined(container.envFrom)?.length ?? 0) > 0;
+  if (vars.length > 0 && !hasEnvFrom) vars.push(...regionEnv(plan.region).filter((v) => !names.has(v.name)));
+  if (env === undefined && vars.length > 0)
+    ops.push({ op: 'add', path: pointer(...base, 'env'), value: vars });
+  else for (const v of vars) ops.push({ op: 'add', path: pointer(...base, 'env', '-'), value: v });
 
   if (plan.noProxyAppend && env !== undefined) {
     env.forEach((e, index) => {

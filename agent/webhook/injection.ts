@@ -1,6 +1,6 @@
 /**
- * What the webhook injects, fixed by docs/webhook.md to match what EKS gives pods, so SDKs, the agent and
- * docs see the same names on every cluster.
+ * What the webhook injects: the same names and values EKS gives pods with an association, so SDKs,
+ * the agent and docs see the same thing on every cluster.
  */
 
 /** Name of the projected volume, and of the token file inside it. */
@@ -22,6 +22,14 @@ export const TOKEN_VOLUME_DEFAULT_MODE = 420;
 export const SKIP_ANNOTATION = 'pod-identity.k8s.aws/skip';
 /** Pod annotation: comma-separated container names (containers or init containers) left untouched. */
 export const SKIP_CONTAINERS_ANNOTATION = 'pod-identity.k8s.aws/skip-containers';
+/** The same, as EKS and IRSA's webhook spell it; both are honoured (names from either are skipped). */
+export const EKS_SKIP_CONTAINERS_ANNOTATION = 'eks.amazonaws.com/skip-containers';
+/** Pod label IRSA's webhook users put on pods it must leave alone (any value: its selector is DoesNotExist). */
+export const EKS_SKIP_LABEL = 'eks.amazonaws.com/skip-pod-identity-webhook';
+/** Regional STS endpoints for SDKs that still default to the global one, as EKS injects. */
+export const ENV_STS_REGIONAL_ENDPOINTS = 'AWS_STS_REGIONAL_ENDPOINTS';
+/** The region variables EKS injects (SDKs read one or the other). */
+export const ENV_REGION_NAMES: readonly string[] = Object.freeze(['AWS_REGION', 'AWS_DEFAULT_REGION']);
 /** Addresses appended to an existing `NO_PROXY`/`no_proxy` with `--no-proxy-append` (docs/compatibility.md). */
 export const NO_PROXY_ADDRESSES: readonly string[] = Object.freeze(['169.254.170.23', '[fd00:ec2::23]']);
 /** Proxy-bypass variables, both spellings (Go reads either; curl and Python prefer lower case). */
@@ -41,6 +49,17 @@ export function tokenVolume(audience: string, expirationSeconds: number): Record
 /** The read-only mount added to each container. */
 export function tokenMount(): Record<string, unknown> {
   return { name: TOKEN_VOLUME_NAME, mountPath: TOKEN_MOUNT_PATH, readOnly: true };
+}
+
+/**
+ * The variables EKS adds besides the credential pair, each only where the container does not set it:
+ * `AWS_STS_REGIONAL_ENDPOINTS=regional`, and `AWS_REGION`/`AWS_DEFAULT_REGION` when `region` is known.
+ */
+export function regionEnv(region: string | undefined): Record<string, string>[] {
+  return [
+    { name: ENV_STS_REGIONAL_ENDPOINTS, value: 'regional' },
+    ...(region === undefined ? [] : ENV_REGION_NAMES.map((name) => ({ name, value: region }))),
+  ];
 }
 
 /** The two variables, in the order they are appended. */

@@ -1,6 +1,13 @@
 import type { Association, AssociationResolver } from '../associations/association.js';
 import { containerPatch } from './container-patch.js';
-import { SKIP_ANNOTATION, SKIP_CONTAINERS_ANNOTATION, TOKEN_VOLUME_NAME, tokenVolume } from './injection.js';
+import {
+  EKS_SKIP_CONTAINERS_ANNOTATION,
+  EKS_SKIP_LABEL,
+  SKIP_ANNOTATION,
+  SKIP_CONTAINERS_ANNOTATION,
+  TOKEN_VOLUME_NAME,
+  tokenVolume,
+} from './injection.js';
 import { type JsonPatchOp, pointer } from './json-patch.js';
 import { arrayOrUndefined, type PodShape, serviceAccountOf } from './pod-shape.js';
 
@@ -16,6 +23,8 @@ export interface MutationOptions {
   readonly credentialsUri: string | URL;
   /** Append the link-local addresses to containers' existing `NO_PROXY`. Default false. */
   readonly noProxyAppend?: boolean | undefined;
+  /** Value of `AWS_REGION` and `AWS_DEFAULT_REGION` (`--region`); unset: those two are not added. */
+  readonly region?: string | undefined;
 }
 
 /** Why the webhook did what it did; also the `result` label of the admissions counter. */
@@ -47,21 +56,29 @@ export function checkMutationOptions(options: MutationOptions): void {
 
 /**
  * Computes the JSONPatch that gives `pod` (being created in `namespace`) what EKS gives pods with an
- * association (docs/webhook.md). Pure: reads the pod and the resolver, changes nothing. Idempotent: on a
+ * association: the token volume and mount, the credential pair, `AWS_STS_REGIONAL_ENDPOINTS` and
+ * the region variables. Pods labelled `eks.amazonaws.com/skip-pod-identity-webhook` (IRSA's opt-out)
+ * or annotated `pod-identity.k8s.aws/skip: "true"` are skipped. Pure: reads the pod and the resolver, changes nothing. Idempotent: on a
  * pod it already patched it returns `unchanged` with an empty patch. `hostNetwork` pods are injected
  * like any other (the agent serves them on the same addresses).
  */
 export function mutatePod(pod: PodShape, namespace: string, options: MutationOptions): Mutation {
   checkMutationOptions(options);
   const annotations = pod.metadata?.annotations ?? {};
-  if (annotations[SKIP_ANNOTATION] === 'true') return { result: 'skipped', reason: 'opted-out', patch: [] };
+  const labels = pod.metadata?.labels ?? {};
+  if (annotations[SKIP_ANNOTATION] === 'true' || Object.hasOwn(labels, EKS_SKIP_LABEL))
+    return { result: 'skipped', reason: 'opted-out', patch: [] };
   const association = options.resolver.resolve(namespace, serviceAccountOf(pod));
   if (association === undefined) return { result: 'skipped', reason: 'no-association', patch: [] };
 
-  const skipped = parseNames(annotations[SKIP_CONTAINERS_ANNOTATION]);
+  const skipped = new Set([
+    ...parseNames(annotations[SKIP_CONTAINERS_ANNOTATION]),
+    ...parseNames(annotations[EKS_SKIP_CONTAINERS_ANNOTATION]),
+  ]);
   const plan = {
     credentialsUri: String(options.credentialsUri),
     noProxyAppend: options.noProxyAppend === true,
+    region: options.region,
   };
   const containerOps: JsonPatchOp[] = [];
   let targets = 0;

@@ -20,6 +20,8 @@ export interface VolumeMountShape {
 export interface ContainerShape {
   readonly name?: unknown;
   readonly env?: readonly EnvVarShape[] | null;
+  /** Only whether it is there: its values come from objects the webhook does not read. */
+  readonly envFrom?: readonly unknown[] | null;
   readonly volumeMounts?: readonly VolumeMountShape[] | null;
 }
 
@@ -28,6 +30,7 @@ export interface PodShape {
   readonly metadata?: {
     readonly name?: unknown;
     readonly generateName?: unknown;
+    readonly labels?: Readonly<Record<string, unknown>> | null;
     readonly annotations?: Readonly<Record<string, unknown>> | null;
   } | null;
   readonly spec?: {

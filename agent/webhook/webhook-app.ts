@@ -65,6 +65,7 @@ export async function createWebhookApp(config: WebhookConfig, deps: WebhookDeps)
     tokenExpirationSeconds: Math.round(config.tokenExpirationMs / 1000),
     credentialsUri: config.credentialsUri.href,
     noProxyAppend: config.noProxyAppend,
+    region: config.region,
     refresh: deps.refresh,
     refreshBudgetMs: deps.refreshBudgetMs,
   };

@@ -12,14 +12,28 @@ import { PROJECT_ROOT } from './binaries.js';
 // biome-ignore lint/suspicious/noExplicitAny: manifests are untyped YAML here.
 type Json = any;
 
-/** The ClusterRole in manifests/base/rbac.yaml, parsed. */
+/**
+ * The ClusterRole in manifests/base/rbac.yaml, parsed, with the rules the annotation-roles component
+ * adds (the ServiceAccount read of --role-source annotation|both): everything any overlay grants.
+ */
 export function manifestClusterRole(): Json {
   const text = readFileSync(join(PROJECT_ROOT, 'manifests', 'base', 'rbac.yaml'), 'utf8');
   const role = parseAllDocuments(text)
     .map((d) => d.toJS())
     .find((o: Json) => o.kind === 'ClusterRole');
   if (role === undefined) throw new Error('manifests/base/rbac.yaml has no ClusterRole');
-  return role;
+  return { ...role, rules: [...role.rules, ...componentRules('annotation-roles')] };
+}
+
+/** The rules a component's JSON patch adds to the agent's ClusterRole (`op: add` at `/rules/-`). */
+function componentRules(component: string): Json[] {
+  const file = join(PROJECT_ROOT, 'manifests', 'components', component, 'kustomization.yaml');
+  const kustomization = parseAllDocuments(readFileSync(file, 'utf8'))[0]?.toJS() as Json;
+  return (kustomization.patches as Json[])
+    .filter((p) => p.target?.kind === 'ClusterRole')
+    .flatMap((p) => parseAllDocuments(p.patch)[0]?.toJS() as Json[])
+    .filter((op) => op.op === 'add' && op.path === '/rules/-')
+    .map((op) => op.value);
 }
 
 /** Options of {@link createAgentIdentity}. */

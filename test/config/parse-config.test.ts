@@ -119,7 +119,7 @@ describe('parseConfig', () => {
     [
       'a missing cluster name',
       ['server', '--region', 'r', '--issuer', 'https://i', '--jwks-file', 'k'],
-      /--cluster-name is required/,
+      /--cluster-name \(POD_IDENTITY_AGENT_CLUSTER_NAME\) is required/,
     ],
     ['jwks file and uri together', [...BASE, '--jwks-uri', 'https://x/jwks'], /cannot be used together/],
     [

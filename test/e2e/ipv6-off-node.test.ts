@@ -39,7 +39,9 @@ describe.skipIf(!enabled)('a simulated node with IPv6 turned off', { timeout: 12
   }, 60_000);
 
   it('init skips the IPv6 address with a warning and still succeeds', () => {
-    const warning = node.initLines.find((l) => l.includes('"level":"warn"') && l.includes('fd00:ec2::23'));
+    const warning = node.initLines.find(
+      (l) => l.startsWith('pod-identity-agent: IPv6 is disabled') && l.includes('fd00:ec2::23'),
+    );
     expect(warning, node.initLines.join('\n')).toBeDefined();
     expect(pod.ipv6).toBeUndefined();
   });

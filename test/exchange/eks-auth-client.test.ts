@@ -196,6 +196,14 @@ describe('EksAuthClient', () => {
     expect(() => new EksAuthClient({ credentials, ...config })).toThrow(name);
   });
 
+  it.each([
+    [{}, 'https://eks-auth.eu-west-1.api.aws/'],
+    [{ useFipsEndpoint: true }, 'https://eks-auth-fips.eu-west-1.api.aws/'],
+    [{ useFipsEndpoint: true, endpoint: 'http://127.0.0.1:9/' }, 'http://127.0.0.1:9/'],
+  ])('with %j calls %s', (config, expected) => {
+    expect(new EksAuthClient({ credentials, region: 'eu-west-1', ...config }).endpoint.href).toBe(expected);
+  });
+
   it('refuses a cluster name outside the EKS pattern without sending anything', async () => {
     const error = (await client()
       .send(new AssumeRoleForPodIdentityCommand({ clusterName: 'bad/name', token: TOKEN }))

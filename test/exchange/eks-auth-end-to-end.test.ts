@@ -5,6 +5,7 @@ import type { VerifiedToken } from '../../agent/auth/token-verifier.js';
 import type { CredentialExchanger } from '../../agent/exchange/credential-exchanger.js';
 import { EksAuthClient } from '../../agent/exchange/eks-auth-client.js';
 import { createEksAuthExchanger } from '../../agent/exchange/eks-auth-exchanger.js';
+import { createUpstreamHealth } from '../../agent/exchange/upstream-health.js';
 import { createMetrics, type Metrics } from '../../agent/metrics/metrics.js';
 import { type ClusterKeys, createClusterKeys } from '../../test-support/cluster-keys.js';
 import { type EksAuthService, startEksAuthService } from '../../test-support/eks-auth-service.js';
@@ -98,15 +99,60 @@ describe('the EKS Auth exchanger against the EKS Auth test service', () => {
     expect(await outcomes()).toEqual({ success: 1 });
   });
 
-  it('maps an unassociated service account to a non-retryable AccessDenied after one call', async () => {
+  it('maps an unassociated service account to a non-retryable AccessDenied saying so, after one call', async () => {
     fresh();
     const before = service.calls.total;
     await expect(exchanger.exchange(await verified('nobody'))).rejects.toMatchObject({
       code: 'AccessDenied',
       retryable: false,
+      message: 'No Pod Identity association in EKS for this service account.',
     });
     expect(service.calls.total - before).toBe(1);
   });
+
+  it.each([
+    ['an unknown cluster name', 'other', node, 'cluster-not-found'],
+    ['refused node credentials', 'demo', { ...node, secretAccessKey: 'wrong' }, 'node-credentials-refused'],
+  ])(
+    'tells %s apart in the log, readiness and the gauge; a success clears it',
+    async (_what, clusterName, credentials, reason) => {
+      const warnings: Record<string, unknown>[] = [];
+      const registry = new Registry();
+      const m = createMetrics(registry);
+      const health = createUpstreamHealth(m.upstreamProblem);
+      const own = new EksAuthClient({ region: 'us-east-1', endpoint: service.endpoint, credentials });
+      try {
+        const failing = createEksAuthExchanger({
+          client: own,
+          clusterName,
+          metrics: m,
+          clock: { now: () => Date.now() },
+          retry: { baseDelayMs: 1, perAttemptTimeoutMs: 200 },
+          logger: { warn: (obj: object) => void warnings.push(obj as Record<string, unknown>) },
+          health,
+        });
+        await expect(failing.exchange(await verified())).rejects.toMatchObject({
+          code: 'AccessDenied',
+          retryable: false,
+        });
+        expect(warnings).toEqual([expect.objectContaining({ reason })]);
+        expect(health.notReadyReason()).toBeDefined();
+        const gauge = (await m.upstreamProblem.get()).values.find((v) => v.labels.reason === reason);
+        expect(gauge?.value).toBe(1);
+        const working = createEksAuthExchanger({
+          client,
+          clusterName: 'demo',
+          metrics: m,
+          clock: { now: () => Date.now() },
+          health,
+        });
+        await working.exchange(await verified());
+        expect(health.notReadyReason()).toBeUndefined();
+      } finally {
+        own.destroy();
+      }
+    },
+  );
 
   it.each([
     ['throttle', 'Throttled', 'throttled'],

@@ -191,14 +191,12 @@ describe('createEksAuthExchanger', () => {
 
 describe('classifyEksAuthError', () => {
   it.each([
-    ['AccessDeniedException', 400, 'AccessDenied', false, 'denied'],
     ['AccessDenied', 403, 'AccessDenied', false, 'denied'],
     ['InvalidTokenException', 400, 'AccessDenied', false, 'denied'],
     ['ExpiredTokenException', 400, 'AccessDenied', false, 'denied'],
     ['InvalidParameterException', 400, 'AccessDenied', false, 'denied'],
     ['InvalidRequestException', 400, 'AccessDenied', false, 'denied'],
     ['ResourceNotFoundException', 404, 'AccessDenied', false, 'denied'],
-    ['UnrecognizedClientException', 403, 'AccessDenied', false, 'denied'],
     ['ThrottlingException', 429, 'Throttled', true, 'throttled'],
     ['SomethingNew', 429, 'Throttled', true, 'throttled'],
     ['InternalServerException', 500, 'UpstreamUnavailable', true, 'unavailable'],
@@ -217,10 +215,59 @@ describe('classifyEksAuthError', () => {
     ['connection reset', system('ECONNRESET')],
     ['DNS failure', system('ENOTFOUND')],
     ['DNS retry', system('EAI_AGAIN')],
-    ['missing node credentials', Object.assign(new Error('no creds'), { name: 'CredentialsProviderError' })],
   ])('maps %s to a retryable UpstreamUnavailable', (_name, error) => {
     expect(classifyEksAuthError(error).error).toMatchObject({ code: 'UpstreamUnavailable', retryable: true });
   });
+
+  it.each<[string, Error, string, string, boolean, string]>([
+    [
+      'an unknown cluster (or region)',
+      new EksAuthServiceException('ResourceNotFoundException', 404, 'r', 'cluster'),
+      'cluster-not-found',
+      'AccessDenied',
+      false,
+      "EKS Auth does not know this agent's cluster: check the agent's --cluster-name and --region.",
+    ],
+    [
+      'missing node credentials',
+      Object.assign(new Error('no creds'), { name: 'CredentialsProviderError' }),
+      'node-credentials-missing',
+      'UpstreamUnavailable',
+      true,
+      'The agent has no AWS credentials of its own to call EKS Auth (the node role).',
+    ],
+    [
+      'refused node credentials (no eks-auth permission)',
+      service('AccessDeniedException', 403),
+      'node-credentials-refused',
+      'AccessDenied',
+      false,
+      "EKS Auth refused the agent's own AWS credentials (the node role needs eks-auth:AssumeRoleForPodIdentity).",
+    ],
+    [
+      'refused node credentials (unknown key)',
+      service('UnrecognizedClientException', 403),
+      'node-credentials-refused',
+      'AccessDenied',
+      false,
+      "EKS Auth refused the agent's own AWS credentials (the node role needs eks-auth:AssumeRoleForPodIdentity).",
+    ],
+    [
+      'a service account without association',
+      new EksAuthServiceException('ResourceNotFoundException', 404, 'r', 'association'),
+      'no-association',
+      'AccessDenied',
+      false,
+      'No Pod Identity association in EKS for this service account.',
+    ],
+  ])(
+    'tells %s apart: reason %s, code %s, retryable %s',
+    (_what, thrown, reason, code, retryable, message) => {
+      const result = classifyEksAuthError(thrown);
+      expect(result.reason).toBe(reason);
+      expect(result.error).toMatchObject({ code, retryable, message });
+    },
+  );
 
   it('maps an unknown error to a non-retryable UpstreamUnavailable counted as error', () => {
     const result = classifyEksAuthError(new TypeError('bug'));
@@ -229,7 +276,7 @@ describe('classifyEksAuthError', () => {
   });
 
   it('keeps the upstream error as the cause and a fixed message', () => {
-    const upstream = service('AccessDeniedException', 400);
+    const upstream = service('InvalidTokenException', 400);
     const { error } = classifyEksAuthError(upstream);
     expect(error.cause).toBe(upstream);
     expect(error.message).toBe('The credential service denied the request for this service account.');

@@ -85,12 +85,12 @@ describe.skipIf(!enabled)('pod-identity-agent init in a network namespace', () =
 
   it.skipIf(!withSetpriv)('exits with the NET_ADMIN code and says so when the capability is missing', () => {
     expect(Number(read('rc3'))).toBe(INIT_EXIT.noNetAdmin);
-    expect(read('log')).toMatch(/"exitCode":3.*NET_ADMIN/);
+    expect(read('log')).toMatch(/^pod-identity-agent: .*NET_ADMIN.*exitCode=3/m);
   });
 
   it('skips the IPv6 address with a warning when IPv6 is turned off', () => {
     expect(Number(read('rc4'))).toBe(INIT_EXIT.ok);
     expect(globalAddresses(link('addr4'))).toEqual(['169.254.170.23/32']);
-    expect(read('log')).toMatch(/"level":"warn".*IPv6/);
+    expect(read('log')).toMatch(/^pod-identity-agent: IPv6 .*address=fd00:ec2::23/m);
   });
 });

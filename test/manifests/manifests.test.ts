@@ -4,7 +4,7 @@ import { parseDuration } from '../../agent/config/duration.js';
 import { parseConfig } from '../../agent/config/parse-config.js';
 import { needs } from '../../test-support/needs.js';
 import { containerEnv, expandArgs, type KubeObject, kubectlProblem, one, render } from './render.js';
-import { podMonitorProblems, validateObject } from './validate.js';
+import { validateObject } from './validate.js';
 
 const problem = kubectlProblem();
 needs(problem, 'the manifest tests (kubectl kustomize)');
@@ -18,6 +18,8 @@ const VERSION = (
 const FIELDS = { 'spec.nodeName': 'ip-10-0-1-23.ec2.internal', 'status.podIP': '10.0.1.23' };
 /** What a pod in a cluster always has; it turns the live-pod check on by default. */
 const IN_CLUSTER = { KUBERNETES_SERVICE_HOST: '10.96.0.1' };
+/** cluster.env as the operator fills it in (the committed file leaves both empty). */
+const FILLED = { POD_IDENTITY_AGENT_CLUSTER_NAME: 'my-cluster', POD_IDENTITY_AGENT_REGION: 'us-west-2' };
 
 function objects(overlay: string): KubeObject[] {
   const found = rendered.get(overlay);
@@ -31,8 +33,8 @@ const init = (overlay: string) => one(podSpec(overlay).initContainers.map(asObje
 function asObject(container: Record<string, unknown>): KubeObject {
   return { apiVersion: '', kind: 'container', metadata: { name: String(container.name) }, ...container };
 }
-function serverConfig(overlay: string) {
-  const env = { ...containerEnv(agent(overlay), objects(overlay), FIELDS), ...IN_CLUSTER };
+function serverConfig(overlay: string, cluster: Record<string, string> = FILLED) {
+  const env = { ...containerEnv(agent(overlay), objects(overlay), FIELDS), ...cluster, ...IN_CLUSTER };
   const config = parseConfig(expandArgs(agent(overlay).args, env), env);
   if (config.command !== 'server') throw new Error(`expected server, got ${config.command}`);
   return config;
@@ -43,25 +45,16 @@ describe.each(OVERLAYS)('manifests/overlays/%s', (overlay) => {
     if (problem !== undefined) ctx.skip(problem);
   };
 
-  it('renders objects that all pass the Kubernetes schemas (PodMonitor checked by hand)', (ctx) => {
+  it('renders objects that all pass the Kubernetes schemas, and no PodMonitor unless asked', (ctx) => {
     skip(ctx);
-    for (const object of objects(overlay)) {
-      if (object.kind === 'PodMonitor') expect(podMonitorProblems(object)).toEqual([]);
-      else validateObject(object);
-    }
+    for (const object of objects(overlay)) validateObject(object);
     const kinds = objects(overlay).map((o) => o.kind);
-    for (const kind of [
-      'ServiceAccount',
-      'ClusterRole',
-      'ClusterRoleBinding',
-      'DaemonSet',
-      'Service',
-      'PodMonitor',
-    ])
+    for (const kind of ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'DaemonSet', 'Service'])
       expect(kinds).toContain(kind);
+    expect(kinds).not.toContain('PodMonitor');
   });
 
-  it('grants key discovery, pod and service-account reads and token reviews, bound to the agent', (ctx) => {
+  it('grants key discovery, pod reads and token reviews, bound to the agent, and no service-account reads', (ctx) => {
     skip(ctx);
     const rules = one(objects(overlay), 'ClusterRole').rules as {
       apiGroups?: string[];
@@ -78,7 +71,7 @@ describe.each(OVERLAYS)('manifests/overlays/%s', (overlay) => {
       verbs: ['get'],
     });
     expect(grants('', 'pods').sort()).toEqual(['get', 'list', 'watch']);
-    expect(grants('', 'serviceaccounts').sort()).toEqual(['get', 'list', 'watch']);
+    expect(grants('', 'serviceaccounts')).toEqual([]);
     expect(grants('authentication.k8s.io', 'tokenreviews')).toEqual(['create']);
     expect(rules.flatMap((r) => r.verbs)).not.toContain('*');
     const binding = one(objects(overlay), 'ClusterRoleBinding');
@@ -103,11 +96,41 @@ describe.each(OVERLAYS)('manifests/overlays/%s', (overlay) => {
     });
   });
 
-  it('pins every container image by a tag equal to the package version', (ctx) => {
+  it('names the unresolvable placeholder registry, tagged with the package version, in every container', (ctx) => {
     skip(ctx);
     for (const container of [...podSpec(overlay).containers, ...podSpec(overlay).initContainers]) {
-      expect(container.image).toBe(`ghcr.io/pod-identity-agent/pod-identity-agent:${VERSION}`);
+      expect(container.image).toBe(`registry.invalid/pod-identity-agent:${VERSION}`);
     }
+  });
+
+  it('runs only on Linux nodes that are not Fargate, hybrid or Auto Mode nodes', (ctx) => {
+    skip(ctx);
+    expect(podSpec(overlay).affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual({
+      nodeSelectorTerms: [
+        {
+          matchExpressions: [
+            { key: 'kubernetes.io/os', operator: 'In', values: ['linux'] },
+            {
+              key: 'eks.amazonaws.com/compute-type',
+              operator: 'NotIn',
+              values: ['fargate', 'hybrid', 'auto'],
+            },
+          ],
+        },
+      ],
+    });
+  });
+
+  it('refuses to start with cluster.env as committed, naming both settings to fill in', (ctx) => {
+    skip(ctx);
+    expect(() => serverConfig(overlay, {})).toThrow(
+      expect.objectContaining({
+        problems: expect.arrayContaining([
+          '--cluster-name (POD_IDENTITY_AGENT_CLUSTER_NAME) must not be empty, got ""',
+          '--region (POD_IDENTITY_AGENT_REGION) must not be empty, got ""',
+        ]),
+      }),
+    );
   });
 
   it('gives the init container NET_ADMIN and nothing else', (ctx) => {
@@ -186,27 +209,23 @@ describe.each(OVERLAYS)('manifests/overlays/%s', (overlay) => {
     expect(serverConfig(overlay).shutdownGraceMs).toBe(parseDuration('20s'));
   });
 
-  it('exposes metrics through a headless Service and a PodMonitor that select the agent pods', (ctx) => {
+  it('exposes metrics through a headless Service that selects the agent pods', (ctx) => {
     skip(ctx);
     const labels = daemonSet(overlay).spec.template.metadata.labels as Record<string, string>;
     const service = one(objects(overlay), 'Service');
-    const monitor = one(objects(overlay), 'PodMonitor');
-    for (const selector of [service.spec.selector, monitor.spec.selector.matchLabels]) {
-      for (const [key, value] of Object.entries(selector as Record<string, string>))
-        expect(labels[key]).toBe(value);
-    }
+    for (const [key, value] of Object.entries(service.spec.selector as Record<string, string>))
+      expect(labels[key]).toBe(value);
     expect(service.spec.ports[0].targetPort).toBe('metrics');
-    expect(monitor.spec.podMetricsEndpoints[0].port).toBe('metrics');
   });
 });
 
 describe('overlay specifics', () => {
-  it('uses EKS Auth in the eks overlay, with the cluster name and region to fill in', (ctx) => {
+  it('uses EKS Auth in the eks overlay, with the cluster name and region from cluster.env', (ctx) => {
     if (problem !== undefined) ctx.skip(problem);
     const config = serverConfig('eks');
     expect(config.exchange).toBe('eks-auth');
-    expect(config.clusterName).toBe('my-cluster');
-    expect(config.region).toBe('us-west-2');
+    expect(config.clusterName).toBe(FILLED.POD_IDENTITY_AGENT_CLUSTER_NAME);
+    expect(config.region).toBe(FILLED.POD_IDENTITY_AGENT_REGION);
   });
 
   it('uses sts:AssumeRole in the generic overlay, with the associations ConfigMap mounted read-only', (ctx) => {

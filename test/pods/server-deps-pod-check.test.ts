@@ -40,8 +40,9 @@ describe('createServerDeps with --pod-check', () => {
     120_000,
   );
 
-  it('with off, adds no readiness check and never calls the API server', async () => {
-    expect((await build(['--pod-check', 'off'])).readiness ?? []).toHaveLength(0);
+  it('with off, adds no pod readiness check (only the passing EKS Auth health) and never calls the API server', async () => {
+    const checks = (await build(['--pod-check', 'off'])).readiness ?? [];
+    expect(checks.map((check) => check())).toEqual([undefined]);
   });
 
   it('with tokenreview outside a cluster and without --kubeconfig, says which flag is missing', async () => {

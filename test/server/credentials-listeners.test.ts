@@ -50,7 +50,7 @@ describe('listenCredentials', () => {
     expect(listeners.notReadyReason()).toBeUndefined();
   });
 
-  it('degrades to a warning when an IPv6 address cannot be bound', async () => {
+  it('degrades to a warning when an IPv6 address cannot be bound because IPv6 is off', async () => {
     const log = captureLogger();
     const port = await freePort();
     listeners = await listenCredentials(
@@ -58,10 +58,32 @@ describe('listenCredentials', () => {
       ['127.0.0.1', 'fd00:ec2::99'],
       port,
       log.logger,
+      { ipv6Enabled: () => false },
     );
     expect(listeners.states.get('fd00:ec2::99')).toBe('ipv6-unavailable');
     expect(listeners.notReadyReason()).toBeUndefined();
     expect(log.records().some((r) => r.level === 'warn' && r.host === 'fd00:ec2::99')).toBe(true);
+  });
+
+  it('reports an IPv6 address on no interface while IPv6 is on as that, and stays not ready', async () => {
+    const log = captureLogger();
+    const port = await freePort();
+    listeners = await listenCredentials(
+      (_req, res) => res.end('ok'),
+      ['127.0.0.1', 'fd00:ec2::99'],
+      port,
+      log.logger,
+      { ipv6Enabled: () => true },
+    );
+    expect(listeners.states.get('fd00:ec2::99')).toBe('not-on-interface');
+    expect(listeners.notReadyReason()).toBe(
+      `credentials address not bound: fd00:ec2::99:${port} (IPv6 is on but the address is on no interface)`,
+    );
+    const logged = log.records().find((r) => r.host === 'fd00:ec2::99');
+    expect(logged).toMatchObject({ level: 'error', code: 'EADDRNOTAVAIL' });
+    expect(String(logged?.msg)).toContain('on no interface');
+    expect(String(logged?.msg)).not.toContain('off');
+    expect(await get(port)).toBe(200);
   });
 
   it('stays not ready, and says why, while another process holds the address', async () => {
@@ -118,7 +140,7 @@ describe('listenCredentials', () => {
       ['127.0.0.1'],
       port,
       captureLogger().logger,
-      time,
+      { timers: time },
     );
     await new Promise((resolve) => squatter?.close(resolve));
     squatter = undefined;

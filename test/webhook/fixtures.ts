@@ -60,6 +60,7 @@ export const MOUNT = { name: 'eks-pod-identity-token', mountPath: MOUNT_PATH, re
 export const ENV = [
   { name: 'AWS_CONTAINER_CREDENTIALS_FULL_URI', value: URI },
   { name: 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE', value: TOKEN_FILE },
+  { name: 'AWS_STS_REGIONAL_ENDPOINTS', value: 'regional' },
 ];
 
 /** A minimal pod as the API server hands it to admission (no namespace on create). */

@@ -157,6 +157,24 @@ describe('mutatePod', () => {
       'opted-out',
     ],
     [
+      "a pod with IRSA's skip label, whatever its value",
+      pod(
+        { serviceAccountName: 's3-access-sa' },
+        { labels: { 'eks.amazonaws.com/skip-pod-identity-webhook': 'false' } },
+      ),
+      'default',
+      'opted-out',
+    ],
+    [
+      "a pod whose every container is named in EKS's skip-containers annotation",
+      pod(
+        { serviceAccountName: 's3-access-sa' },
+        { annotations: { 'eks.amazonaws.com/skip-containers': 'app' } },
+      ),
+      'default',
+      'opted-out',
+    ],
+    [
       'a service account without association',
       pod({ serviceAccountName: 'nobody' }),
       'default',
@@ -212,7 +230,35 @@ describe('mutatePod', () => {
       expirationSeconds: 3600,
       path: 'eks-pod-identity-token',
     });
-    expect(out.spec?.containers[0]).toMatchObject({ env: [{ value: uri }, {}] });
+    expect(out.spec?.containers[0]).toMatchObject({ env: [{ value: uri }, {}, {}] });
+  });
+
+  it('adds the region variables EKS adds, in its order, when the region is known', () => {
+    const input = pod({ serviceAccountName: 's3-access-sa' });
+    const out = applyJsonPatch(input, mutatePod(input, 'default', options({ region: 'eu-west-3' })).patch);
+    expect(out.spec?.containers[0]?.env).toEqual([
+      ...ENV,
+      { name: 'AWS_REGION', value: 'eu-west-3' },
+      { name: 'AWS_DEFAULT_REGION', value: 'eu-west-3' },
+    ]);
+  });
+
+  it('never overwrites a region variable the container sets, and adds none beside envFrom', () => {
+    const input = pod({
+      serviceAccountName: 's3-access-sa',
+      containers: [
+        { name: 'a', image: IMG, env: [{ name: 'AWS_REGION', value: 'us-east-2' }] },
+        { name: 'b', image: IMG, envFrom: [{ configMapRef: { name: 'aws' } }] },
+      ],
+    });
+    const out = applyJsonPatch(input, mutatePod(input, 'default', options({ region: 'eu-west-3' })).patch);
+    expect(out.spec?.containers[0]?.env).toEqual([
+      { name: 'AWS_REGION', value: 'us-east-2' },
+      ...ENV,
+      { name: 'AWS_DEFAULT_REGION', value: 'eu-west-3' },
+    ]);
+    expect(out.spec?.containers[1]?.env).toEqual(ENV.slice(0, 2));
+    expect(mutatePod(out, 'default', options({ region: 'eu-west-3' })).patch).toEqual([]);
   });
 
   it('appends the link-local addresses to an existing NO_PROXY only when asked', () => {
