@@ -16,7 +16,6 @@ import { createMissGuard } from './limits/miss-guard.js';
 import { createRateLimitAdmission } from './limits/rate-limit-admission.js';
 import { createRateLimiter } from './limits/rate-limiter.js';
 import { createMetrics } from './metrics/metrics.js';
-import { sealCredentials } from './routes/credentials-body.js';
 import { upstreamRoute } from './upstream/upstream-route.js';
 
 /** Inputs of {@link createServerDeps} that come from outside the config. */
@@ -79,7 +78,7 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
   };
 
   // STS exchanges: roles from the associations file and/or annotations; an edit drops the cached
-  // credentials of the service accounts it affected (issue 5: access ends within 10 s).
+  // credentials of the service accounts it affected (so a removed or changed association ends access within seconds).
   const associationSource =
     config.exchange === 'eks-auth' ? undefined : await import('./associations/create-association-source.js');
   const associations = await associationSource?.createAssociationSource(config, {
@@ -102,11 +101,7 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
     health,
   });
   const cache = createCredentialCache({
-    // Cached as they are served: the secrets live only inside each response body.
-    exchanger: {
-      api: exchanger.api,
-      exchange: async (token, signal) => sealCredentials(await exchanger.exchange(token, signal)),
-    },
+    exchanger,
     clock,
     metrics,
     maxEntries: config.maxCacheSize,
@@ -116,7 +111,7 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
     missGuard: createMissGuard({ clock, refusalTtlMs: config.refusalMemoryMs }),
   });
   cacheRef = cache;
-  // A deleted pod's credentials go at once and, being gone, are never refreshed (security.md threat 4).
+  // A deleted pod's credentials go at once and, being gone, are never refreshed (docs/security.md threat 4).
   const podCheck =
     config.podCheck === 'off'
       ? undefined
@@ -128,7 +123,7 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
           logger,
           onPodGone: (podUid) => dropCached('pod gone', (identity) => identity.podUid === podUid),
         });
-  // --rate-limit 0 turns the per-address limit off (contract §2).
+  // --rate-limit 0 turns the per-address limit off (docs/configuration.md).
   const admit =
     config.rateLimit > 0
       ? createRateLimitAdmission(createRateLimiter({ ratePerSecond: config.rateLimit, clock }))

@@ -1,5 +1,5 @@
 /**
- * An EKS Auth-compatible service (`AssumeRoleForPodIdentity`, reference.md) on 127.0.0.1: checks the
+ * An EKS Auth-compatible service (`AssumeRoleForPodIdentity`) on 127.0.0.1: checks the
  * caller's SigV4 signature, verifies the pod token against the cluster's JWKS, maps the service
  * account to a role and mints credentials through STS (moto) or locally. Faults and latency can be
  * injected; `calls` counts requests. For tests, the demo and benchmarks.

@@ -31,7 +31,7 @@ export interface LocalAgent {
   stop(): Promise<void>;
 }
 
-/** Starts the stand-in and the agent with `agentArgs` appended to the contract §2 flags. */
+/** Starts the stand-in and the agent with `agentArgs` appended to the flags of docs/configuration.md's example. */
 export async function startLocalAgent(
   agentArgs: readonly string[] = [],
   launch: Pick<StartAgentOptions, 'commandPrefix'> = {},

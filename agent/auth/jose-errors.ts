@@ -3,15 +3,15 @@ import type { AgentErrorCode } from '../errors.js';
 
 /** How a failed jose verification is answered. */
 export interface JoseFailure {
-  /** The contract's code: `ExpiredToken` or `InvalidToken`. */
+  /** The error code: `ExpiredToken` or `InvalidToken`. */
   readonly code: AgentErrorCode;
   /** False when retrying may succeed, so the rejection must not enter the negative cache. */
   readonly cacheable: boolean;
 }
 
 /**
- * Maps a jose failure to the contract's code: `exp` passed, or `nbf`/`iat` in the future, is
- * `ExpiredToken` (security.md threat 10); anything else is `InvalidToken`. Only a token that is not
+ * Maps a jose failure to the agent's error code: `exp` passed, or `nbf`/`iat` in the future, is
+ * `ExpiredToken` (docs/security.md threat 10); anything else is `InvalidToken`. Only a token that is not
  * valid yet, or whose key is unknown, may become acceptable later, so only those are not cacheable.
  */
 export function fromJoseError(error: unknown): JoseFailure {

@@ -1,19 +1,19 @@
 import { createHash } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors } from 'jose';
 import { LRUCache } from 'lru-cache';
+import { ALLOWED_ALGORITHMS } from '../checks/jwks.js';
 import { checkInteger } from '../checks/option-checks.js';
 import type { Clock } from '../clock.js';
 import { AgentError, type AgentErrorCode, isAgentError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { toPodIdentity } from './claims.js';
 import { fromJoseError } from './jose-errors.js';
-import { ALLOWED_ALGORITHMS } from './jwks.js';
 import type { TokenKeySet } from './key-set.js';
 import { checkRawToken } from './raw-token.js';
 import type { TokenVerifier, VerifiedToken } from './token-verifier.js';
 import { verifyJwt } from './verify-jwt.js';
 
-/** Default clock leeway on `exp`/`nbf`, seconds (security.md threat 10). */
+/** Default clock leeway on `exp`/`nbf`, seconds (docs/security.md threat 10). */
 export const DEFAULT_LEEWAY_SECONDS = 60;
 /** Default bound on memoized verified tokens. */
 export const DEFAULT_MEMO_SIZE = 10_000;
@@ -21,7 +21,7 @@ export const DEFAULT_MEMO_SIZE = 10_000;
 export const DEFAULT_NEGATIVE_TTL_MS = 60_000;
 /** Default bound on remembered rejected token hashes. */
 export const DEFAULT_NEGATIVE_SIZE = 10_000;
-/** Audiences of the API server: a token for them is never accepted here (security.md threat 1). */
+/** Audiences of the API server: a token for them is never accepted here (docs/security.md threat 1). */
 export const API_SERVER_AUDIENCES = Object.freeze([
   'https://kubernetes.default.svc',
   'https://kubernetes.default.svc.cluster.local',
@@ -70,7 +70,7 @@ const RESULT: Partial<Record<AgentErrorCode, string>> = {
 };
 
 /**
- * Creates the token verifier (security.md threats 1, 3, 9, 10). Order: memo of verified tokens,
+ * Creates the token verifier (docs/security.md threats 1, 3, 9, 10). Order: memo of verified tokens,
  * keyed by the token (no check on repeat, still refused after `exp` + leeway), raw header checks,
  * SHA-256, negative cache of rejected hashes, then `verifyJwt` (jose's `jwtVerify` with the signature
  * checked on node:crypto) with the allowed algorithms, exact issuer

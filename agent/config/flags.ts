@@ -1,6 +1,6 @@
 /**
  * Every command-line flag, with its environment variable, default and help text: the single table
- * that `parseConfig`, `--help` and `docs/configuration.md` are built from (contract §2).
+ * that `parseConfig`, `--help` and `docs/configuration.md` are built from.
  */
 
 /** The subcommands of `pod-identity-agent`. */
@@ -27,11 +27,14 @@ export interface FlagSpec {
 /** Environment variable prefix of every flag. */
 export const ENV_PREFIX = 'POD_IDENTITY_AGENT_';
 
-/** Default credentials listeners: the link-local addresses EKS pods are told to call (contract §1). */
+/** Default credentials listeners: the link-local addresses EKS pods are told to call (docs/api.md). */
 export const DEFAULT_BIND_HOSTS = '169.254.170.23,[fd00:ec2::23]';
 /** Default audience of pod identity tokens. */
 export const DEFAULT_AUDIENCE = 'pods.eks.amazonaws.com';
-/** Default minimum lifetime left on served credentials (contract §1, clients.md: botocore refreshes under 15 min). */
+/**
+ * Default minimum lifetime left on served credentials: botocore refreshes credentials with less than
+ * 15 minutes left, so serving less would make every request a refresh.
+ */
 export const DEFAULT_MIN_REMAINING = '15m';
 /** Default bound on cached identities. */
 export const DEFAULT_MAX_CACHE_SIZE = '10000';

@@ -1,5 +1,6 @@
 import type { KubernetesObject, ListWatch } from '@kubernetes/client-node';
 import type { Log } from '../log/logger.js';
+import { systemTimers, type Timers } from '../timers.js';
 
 /** First delay before listing again after a failed list or watch, milliseconds; doubles up to 30 s. */
 export const DEFAULT_RETRY_DELAY_MS = 1_000;
@@ -16,6 +17,8 @@ export interface KeepWatchingOptions {
   readonly onSynced: () => void;
   /** Milliseconds since the epoch, for {@link Watching.failingForMs}. Default `Date.now`. */
   readonly now?: (() => number) | undefined;
+  /** Schedules the retries. Default {@link systemTimers} (unref'd). */
+  readonly timers?: Timers | undefined;
 }
 
 /** A list + watch that keeps going. */
@@ -38,11 +41,11 @@ export function keepWatching<T extends KubernetesObject>(
   informer: ListWatch<T>,
   options: KeepWatchingOptions,
 ): Watching {
-  const { what, logger, onSynced } = options;
+  const { what, logger, onSynced, timers = systemTimers } = options;
   let synced = false;
   let stopped = false;
   let delay = options.retryDelayMs;
-  let retry: NodeJS.Timeout | undefined;
+  let retry: unknown;
   const now = options.now ?? Date.now;
   /** When the current run of failures began. */
   let failingSince: number | undefined;
@@ -57,11 +60,10 @@ export function keepWatching<T extends KubernetesObject>(
       { err: describeKubeError(error), retryInMs: delay },
       `${what} failed; keeping known state and retrying`,
     );
-    retry = setTimeout(() => {
+    retry = timers.setTimeout(() => {
       retry = undefined;
       void begin();
     }, delay);
-    retry.unref();
     delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS);
   });
 
@@ -90,7 +92,7 @@ export function keepWatching<T extends KubernetesObject>(
     failingForMs: () => (failingSince === undefined ? 0 : Math.max(0, now() - failingSince)),
     async stop() {
       stopped = true;
-      if (retry !== undefined) clearTimeout(retry);
+      if (retry !== undefined) timers.clearTimeout(retry);
       await informer.stop();
     },
   };

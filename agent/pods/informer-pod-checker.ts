@@ -41,7 +41,7 @@ const sameObject = (pod: PodRecord, id: PodIdentity) =>
 const hasAddress = (pod: PodRecord) => pod.hostNetwork || pod.ips.length > 0;
 
 /**
- * The live-pod check against this node's informer (security.md threat 4): a Map lookup per request.
+ * The live-pod check against this node's informer (docs/security.md threat 4): a Map lookup per request.
  * A uid seen and gone is refused at once; a uid not seen yet is confirmed with one TokenReview
  * (memoized), because pods start faster than watches deliver. Terminating pods stay live until
  * deleted. With `requirePodIp`, the pod must be known with an IP (waiting up to `podWaitMs` for the

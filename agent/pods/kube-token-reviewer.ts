@@ -1,6 +1,8 @@
 import { AuthenticationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { checkInteger } from '../checks/option-checks.js';
+import { withDeadline } from '../deadline.js';
 import { AgentError } from '../errors.js';
+import { abortOn } from '../kube/abort-on.js';
 import { describeKubeError } from '../kube/keep-watching.js';
 import type { TokenReviewer, TokenReviewResult } from './pod-checker.js';
 
@@ -32,21 +34,21 @@ export function createKubeTokenReviewer(options: KubeTokenReviewerOptions): Toke
 
   return {
     async review(token): Promise<TokenReviewResult> {
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`TokenReview took over ${timeoutMs} ms`)), timeoutMs);
-      });
+      let deadline: AbortSignal | undefined;
       try {
-        const answer = await Promise.race([
-          api.createTokenReview({
-            body: {
-              apiVersion: 'authentication.k8s.io/v1',
-              kind: 'TokenReview',
-              spec: { token, audiences: [audience] },
+        const answer = await withDeadline(timeoutMs, undefined, (signal) => {
+          deadline = signal;
+          return api.createTokenReview(
+            {
+              body: {
+                apiVersion: 'authentication.k8s.io/v1',
+                kind: 'TokenReview',
+                spec: { token, audiences: [audience] },
+              },
             },
-          }),
-          deadline,
-        ]);
+            abortOn(signal),
+          );
+        });
         const status = answer.status;
         const authenticated = status?.authenticated === true && (status.audiences ?? []).includes(audience);
         const extra = status?.user?.extra;
@@ -57,9 +59,8 @@ export function createKubeTokenReviewer(options: KubeTokenReviewerOptions): Toke
         };
       } catch (cause) {
         // The client's error may quote the request body, which holds the token: keep only the status.
-        throw new AgentError('UpstreamUnavailable', { retryable: true, cause: describe(cause) });
-      } finally {
-        clearTimeout(timer);
+        const why = deadline?.aborted ? new Error(`TokenReview took over ${timeoutMs} ms`) : describe(cause);
+        throw new AgentError('UpstreamUnavailable', { retryable: true, cause: why });
       }
     },
   };

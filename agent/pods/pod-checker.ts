@@ -1,7 +1,7 @@
 import type { VerifiedToken, VerifyContext } from '../auth/token-verifier.js';
 
 /**
- * Role: confirms that a verified token belongs to a live pod of this node (security.md threat 4) and,
+ * Role: confirms that a verified token belongs to a live pod of this node (docs/security.md threat 4) and,
  * when source binding is on, that the request comes from that pod's IP. Throws `AgentError`
  * (`TokenNotBound` when the pod is gone or the address is wrong, `UpstreamUnavailable` or `Throttled`
  * when the API server cannot answer now).

@@ -14,7 +14,7 @@ export const DEFAULT_REVIEW_MEMO_SIZE = 10_000;
 export const DEFAULT_MAX_REVIEWS_IN_FLIGHT = 16;
 /**
  * Default most new TokenReviews per second, node-wide (burst twice that). A flood of well-signed tokens
- * for pods the informer never saw must not become a flood on the API server (security.md threat 9).
+ * for pods the informer never saw must not become a flood on the API server (docs/security.md threat 9).
  */
 export const DEFAULT_MAX_REVIEWS_PER_SECOND = 20;
 

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { AgentError, errorBody, isAgentError } from '../errors.js';
 import type { LogBudget } from '../limits/log-budget.js';
 
-/** Fastify's own client errors that can reach the handler, mapped to contract codes. */
+/** Fastify's own client errors that can reach the handler, mapped to the agent's error codes. */
 function fromFastifyError(error: FastifyError): AgentError | undefined {
   if (error.statusCode === 413) return new AgentError('PayloadTooLarge', { cause: error });
   if (error.statusCode === 431) return new AgentError('HeadersTooLarge', { cause: error });

@@ -3,6 +3,7 @@ import { isIPv6 } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { type ConnectionLimits, createConnectionLimiter } from '../limits/connection-limiter.js';
 import type { Log } from '../log/logger.js';
+import { systemTimers, type Timers } from '../timers.js';
 import { createHardenedServer } from './hardened-server.js';
 
 /**
@@ -60,22 +61,29 @@ const WHY = {
  * Binds `handler` on every host at `port`. An IPv6 address that cannot be bound because IPv6 is off
  * is a warning (the node serves IPv4 pods only); an IPv6 address missing while IPv6 is on, an
  * address held by another process or any other bind failure is retried in the background and keeps
- * readiness false. Every address's server is a {@link createHardenedServer}, all sharing one
- * connection limiter with `options.limits` (default {@link CREDENTIALS_CONNECTION_LIMITS}). Throws
- * when no address could be bound and none is worth retrying.
+ * readiness false (docs/security.md threat 12). Every address's server is a {@link createHardenedServer},
+ * all sharing one connection limiter with `options.limits` (default {@link CREDENTIALS_CONNECTION_LIMITS}).
+ * Throws when no address could be bound and none is worth retrying.
+ *
+ * @param options.timers schedules the re-binds and the end of the close grace. Default {@link systemTimers}.
  */
 export async function listenCredentials(
   handler: Handler,
   hosts: readonly string[],
   port: number,
   log: Log,
-  options: { readonly ipv6Enabled?: () => boolean; readonly limits?: ConnectionLimits } = {},
+  options: {
+    readonly ipv6Enabled?: () => boolean;
+    readonly limits?: ConnectionLimits;
+    readonly timers?: Timers;
+  } = {},
 ): Promise<CredentialsListeners> {
   const limiter = createConnectionLimiter(options.limits ?? CREDENTIALS_CONNECTION_LIMITS);
   const ipv6Enabled = options.ipv6Enabled ?? hasIpv6;
+  const timers = options.timers ?? systemTimers;
   const states = new Map<string, ListenerState>();
   const servers = new Map<string, Server>();
-  const timers = new Set<NodeJS.Timeout>();
+  const rebinds = new Set<unknown>();
   let closing = false;
   // While draining, answers on kept-alive connections close them, so close() does not wait for idle sockets.
   const serve: Handler = (req, res) => {
@@ -114,18 +122,17 @@ export async function listenCredentials(
         states.set(host, code === 'EADDRINUSE' ? 'in-use' : 'failed');
         log.error({ host, port, code }, 'cannot bind credentials address; retrying');
       }
-      const timer = setTimeout(() => {
-        timers.delete(timer);
+      const timer = timers.setTimeout(() => {
+        rebinds.delete(timer);
         if (states.get(host) !== 'closed') void bind(host);
       }, REBIND_INTERVAL_MS);
-      timer.unref();
-      timers.add(timer);
+      rebinds.add(timer);
     }
   };
 
   await Promise.all(hosts.map(bind));
   if (![...states.values()].some((s) => s === 'bound' || s === 'in-use' || s === 'not-on-interface')) {
-    for (const timer of timers) clearTimeout(timer);
+    for (const timer of rebinds) timers.clearTimeout(timer);
     throw new Error(
       `could not bind any credentials address (${[...states].map(([h, s]) => `${h}: ${s}`).join(', ')})`,
     );
@@ -143,17 +150,16 @@ export async function listenCredentials(
     },
     async close(graceMs) {
       closing = true;
-      for (const timer of timers) clearTimeout(timer);
+      for (const timer of rebinds) timers.clearTimeout(timer);
       for (const host of states.keys()) states.set(host, 'closed');
       await Promise.all(
         [...servers.values()].map(
           (server) =>
             new Promise<void>((resolve) => {
-              const force = setTimeout(() => server.closeAllConnections(), graceMs);
+              const force = timers.setTimeout(() => server.closeAllConnections(), graceMs);
               const sweep = setInterval(() => server.closeIdleConnections(), 50);
-              force.unref();
               server.close(() => {
-                clearTimeout(force);
+                timers.clearTimeout(force);
                 clearInterval(sweep);
                 resolve();
               });

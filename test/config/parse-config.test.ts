@@ -51,7 +51,7 @@ describe('parseConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
-  it('parses the acceptance-test command line of contract §2', () => {
+  it('parses the acceptance-test command line of docs/configuration.md', () => {
     const config = parseConfig(
       [
         'server',

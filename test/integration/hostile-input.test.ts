@@ -1,5 +1,5 @@
 /**
- * Hostile HTTP input against the built agent on loopback (issue 6 item 5, security.md threats 5-7 and
+ * Hostile HTTP input against the built agent on loopback (docs/security.md threats 5-7 and
  * 9): smuggling attempts, odd request targets, oversized and slow headers, pipelining, bad bytes in
  * Authorization, absurd JWTs and thousands of idle connections. Each is answered with a contract
  * error or a closed socket; the agent never crashes, never answers 5xx, and good clients keep being

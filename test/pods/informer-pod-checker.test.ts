@@ -135,7 +135,7 @@ describe('createInformerPodChecker with --require-pod-ip', () => {
     ['the pod IP, IPv4-mapped', '::ffff:10.0.0.1', 'ok'],
     ["another pod's IP", '10.0.0.2', 'TokenNotBound'],
     ['no address', undefined, 'TokenNotBound'],
-  ])('answers a request from %s with %s', async (_what, address, expected) => {
+  ])('answers a request from %s (%s) with %s', async (_what, address, expected) => {
     const { store, outcome } = setup(true);
     store.upsert(pod('a', { ip: '10.0.0.1' }));
     expect(await outcome(verifiedToken('a'), address)).toBe(expected);

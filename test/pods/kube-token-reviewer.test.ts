@@ -105,14 +105,19 @@ describe('createKubeTokenReviewer against the Kubernetes API stand-in (answers k
     expect((await (await reviewer()).review('t')).authenticated).toBe(false);
   });
 
-  it('gives up after its deadline', async () => {
-    // An API server that accepts the request and never answers.
-    const silent = createServer(() => {});
+  it('gives up after its deadline and aborts the request', async () => {
+    // An API server that accepts the request and never answers; it sees the connection end.
+    let abandoned: () => void = () => {};
+    const closed = new Promise<void>((resolve) => {
+      abandoned = resolve;
+    });
+    const silent = createServer((_request, response) => response.on('close', abandoned));
     const port = await listenOnLoopback(silent);
     try {
       const dir = await mkdtemp(join(tmpdir(), 'silent-kube-'));
       const file = join(dir, 'kubeconfig.yaml');
-      const cluster = { server: `http://127.0.0.1:${port}` };
+      // client-node refuses plain http unless TLS verification is explicitly off.
+      const cluster = { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true };
       await writeFile(
         file,
         JSON.stringify({
@@ -126,6 +131,9 @@ describe('createKubeTokenReviewer against the Kubernetes API stand-in (answers k
       const slow = createKubeTokenReviewer({ kubeConfig, audience: AUDIENCE, timeoutMs: 100 });
       const error = await slow.review('t').catch((e: unknown) => e);
       expect(isAgentError(error) && error.code).toBe('UpstreamUnavailable');
+      expect(String((error as Error).cause)).toContain('took over 100 ms');
+      // Without the abort the connection would stay open until the server closes it below.
+      await closed;
     } finally {
       silent.closeAllConnections();
       silent.close();

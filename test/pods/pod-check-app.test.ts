@@ -62,6 +62,8 @@ describe.skipIf(!withCluster)(
     let checker: PodChecker | undefined;
     let metrics: Metrics;
     const uids = new Map<string, { namespace: string; uid: string }>();
+    /** Uids the pod check reported gone, in order. */
+    const gone: string[] = [];
 
     beforeAll(async () => {
       plane = await sharedControlPlane();
@@ -71,6 +73,7 @@ describe.skipIf(!withCluster)(
       await plane.admin.createServiceAccount(ns, 's3-access-sa');
       node = uniqueName('node');
       uids.clear();
+      gone.length = 0;
     });
     afterEach(async () => {
       await agent?.close();
@@ -110,7 +113,10 @@ describe.skipIf(!withCluster)(
         clock,
         metrics,
         logger,
-        onPodGone: (uid) => built.drop((identity) => identity.podUid === uid),
+        onPodGone: (uid) => {
+          gone.push(uid);
+          built.drop((identity) => identity.podUid === uid);
+        },
       });
       agent = createApp(config, {
         verifier: new RealUidVerifier(uids),
@@ -160,7 +166,12 @@ describe.skipIf(!withCluster)(
       await eventually(synced);
       // A graceful delete of a scheduled pod only marks it terminating (there is no kubelet).
       await plane.admin.call('DELETE', `/api/v1/namespaces/${ns}/pods/web`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // The watch delivers events in order: once a later pod's deletion is seen, so was the update.
+      await createPod('marker');
+      await plane.admin.call('DELETE', `/api/v1/namespaces/${ns}/pods/marker?gracePeriodSeconds=0`);
+      const marker = uids.get('marker')?.uid ?? '';
+      await eventually(() => gone.includes(marker));
+      expect(gone).toEqual([marker]);
       expect((await get('web')).statusCode).toBe(200);
     });
 
@@ -179,7 +190,7 @@ describe.skipIf(!withCluster)(
       ['its own IP', '10.1.0.5', 200],
       ['its own IP, IPv4-mapped', '::ffff:10.1.0.5', 200],
       ["another pod's IP", '10.1.0.6', 403],
-    ])('with --require-pod-ip, answers a request from %s with %i', async (_what, address, status) => {
+    ])('with --require-pod-ip, answers a request from %s (%s) with %i', async (_what, address, status) => {
       await createPod('web', { ip: '10.1.0.5' });
       build(['--require-pod-ip']);
       await eventually(synced);
