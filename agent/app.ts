@@ -2,7 +2,10 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from './auth/token-verifier.js';
 import type { CredentialCache } from './cache/credential-cache.js';
+import { type Clock, systemClock } from './clock.js';
 import type { ServerConfig } from './config/parse-config.js';
+import type { ConnectionLimits } from './limits/connection-limiter.js';
+import { createLogBudget } from './limits/log-budget.js';
 import { createAuditLog } from './log/audit-log.js';
 import type { Metrics } from './metrics/metrics.js';
 import { registerMetricsRoute } from './metrics/metrics-routes.js';
@@ -14,6 +17,11 @@ import { registerCredentialsRoute } from './routes/credentials.js';
 import { registerErrorHandling } from './routes/error-handler.js';
 import { createHostCheck } from './routes/host-check.js';
 import { type CredentialsListeners, listenCredentials } from './server/credentials-listeners.js';
+import {
+  hardenedServerFactory,
+  METRICS_CONNECTION_LIMITS,
+  PROBE_CONNECTION_LIMITS,
+} from './server/hardened-server.js';
 
 /** Everything the app is built from; the real ones are made only in `main.ts`, tests pass fakes. */
 export interface Deps {
@@ -29,6 +37,8 @@ export interface Deps {
   readonly podCheck?: PodChecker | undefined;
   /** Called on close, after the servers stop (watchers, timers). */
   readonly onClose?: () => Promise<void> | void;
+  /** Times the refusal-log budget. Default: the system clock. */
+  readonly clock?: Clock;
 }
 
 /** The agent: three fastify apps and, once started, their listeners. */
@@ -55,9 +65,11 @@ function noSchemaCompiler(): never {
 }
 
 /** A fastify instance as the agent builds each of its three apps (also the hit-path benchmark's shell). */
-export function createFastify(logger: Logger): FastifyInstance {
+export function createFastify(logger: Logger, limits?: ConnectionLimits): FastifyInstance {
   return Fastify({
     loggerInstance: logger,
+    // Probes and metrics get the credentials listener's timeouts, header cap and connection caps.
+    ...(limits === undefined ? {} : { serverFactory: hardenedServerFactory(limits) }),
     // Our own lines only: one audit line per issuance, errors from the root handler.
     logController: new LogController({ disableRequestLogging: true }),
     // No child logger per request: the lines that need the request id carry it themselves.
@@ -75,7 +87,11 @@ export function createFastify(logger: Logger): FastifyInstance {
 export function createApp(config: ServerConfig, deps: Deps): Agent {
   const credentials = createFastify(deps.logger);
   const observe = createRequestMetrics(deps.metrics);
-  registerErrorHandling(credentials, (reply) => observe(reply.statusCode, 'none', reply.elapsedTime));
+  registerErrorHandling(
+    credentials,
+    (reply) => observe(reply.statusCode, 'none', reply.elapsedTime),
+    createLogBudget(deps.clock ?? systemClock),
+  );
   registerCredentialsRoute(credentials, {
     admission: createAdmission({
       isAllowedHost: createHostCheck(config.bindHosts, config.port),
@@ -94,9 +110,9 @@ export function createApp(config: ServerConfig, deps: Deps): Agent {
     () => (deps.verifier.isReady() ? undefined : 'token signing keys not loaded'),
     ...(deps.readiness ?? []),
   ];
-  const probes = createFastify(deps.logger);
+  const probes = createFastify(deps.logger, PROBE_CONNECTION_LIMITS);
   registerProbeRoutes(probes, () => checks);
-  const metricsApp = createFastify(deps.logger);
+  const metricsApp = createFastify(deps.logger, METRICS_CONNECTION_LIMITS);
   registerMetricsRoute(metricsApp, deps.metrics.registry);
 
   return {

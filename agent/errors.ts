@@ -1,5 +1,5 @@
 /**
- * The agent's one error model (contract §1 error table). Every failure that can reach a client is an
+ * The agent's one error model (the error table in docs/api.md). Every failure that can reach a client is an
  * {@link AgentError} with a fixed code, HTTP status and safe message; upstream text and tokens never
  * appear in the message (they may sit in `cause`, which the logger redacts).
  */

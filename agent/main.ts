@@ -6,6 +6,7 @@ import { systemClock } from './clock.js';
 import { formatHelp } from './config/help.js';
 import { type Config, parseConfig, type ServerConfig, type WebhookConfig } from './config/parse-config.js';
 import { ConfigError } from './errors.js';
+import { createDroppedLinesReport } from './log/dropped-lines.js';
 import { createLogger } from './log/logger.js';
 import { createTurnBatchedStream } from './log/turn-batched-stream.js';
 
@@ -38,7 +39,7 @@ interface Service {
 
 /**
  * Starts `service`, and on the first SIGTERM or SIGINT stops accepting, drains in-flight requests and
- * exits 0 (contract §2). A failure to start is fatal (exit 1).
+ * exits 0 (docs/configuration.md). A failure to start is fatal (exit 1).
  */
 async function serve(
   service: Service,
@@ -80,15 +81,20 @@ function kubernetesEnv(): { serviceHost: string | undefined; servicePort: string
 async function runServer(config: ServerConfig): Promise<void> {
   // stdout written once per event-loop turn: one audit line per issuance would otherwise be one
   // write per request on the hit path (docs/performance.md). What is buffered is written on exit.
-  const stdout = createTurnBatchedStream(pino.destination({ dest: 1, sync: true }));
+  // Lines dropped past the buffer's bound are counted and said once, from when the metrics exist.
+  let reportDropped = (_lines: number): void => {};
+  const stdout = createTurnBatchedStream(pino.destination({ dest: 1, sync: true }), {
+    onDropped: (lines) => reportDropped(lines),
+  });
   process.on('exit', () => stdout.flush());
-  const logger = createLogger(config.logLevel, stdout);
+  const logger = createLogger(config.logLevel, stdout, systemClock);
   const { createServerDeps } = await import('./server-deps.js');
   const deps = await createServerDeps(config, {
     logger,
     clock: systemClock,
     kubernetes: kubernetesEnv(),
   }).catch(exitUsage);
+  reportDropped = createDroppedLinesReport(logger, deps.metrics.logLinesDropped);
   const started = {
     command: 'server',
     exchange: config.exchange,

@@ -9,13 +9,14 @@ import { createCredentialCache } from './cache/create-credential-cache.js';
 import type { CredentialCache } from './cache/credential-cache.js';
 import type { Clock } from './clock.js';
 import type { ServerConfig } from './config/parse-config.js';
+import { plainHttpFlags } from './config/plain-http.js';
 import { createExchanger } from './exchange/create-exchanger.js';
 import { createUpstreamHealth } from './exchange/upstream-health.js';
+import { createMissGuard } from './limits/miss-guard.js';
 import { createRateLimitAdmission } from './limits/rate-limit-admission.js';
 import { createRateLimiter } from './limits/rate-limiter.js';
 import { createMetrics } from './metrics/metrics.js';
 import { registerRuntimeMetrics } from './metrics/runtime-metrics.js';
-import { sealCredentials } from './routes/credentials-body.js';
 import { upstreamRoute } from './upstream/upstream-route.js';
 
 /** Inputs of {@link createServerDeps} that come from outside the config. */
@@ -38,6 +39,12 @@ export interface ServerEnvironment {
  */
 export async function createServerDeps(config: ServerConfig, env: ServerEnvironment): Promise<Deps> {
   const { logger, clock } = env;
+  const plainHttp = plainHttpFlags(config);
+  if (plainHttp.length > 0)
+    logger.warn(
+      { flags: plainHttp },
+      'plain-http URLs: tokens, credentials or signing keys cross the network unencrypted (use only for local stand-ins)',
+    );
   const metrics = createMetrics(new Registry());
   registerRuntimeMetrics(metrics.registry);
   // Proxies, NO_PROXY and AWS_CA_BUNDLE of the calls to AWS and to a remote key set.
@@ -73,7 +80,7 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
   };
 
   // STS exchanges: roles from the associations file and/or annotations; an edit drops the cached
-  // credentials of the service accounts it affected (issue 5: access ends within 10 s).
+  // credentials of the service accounts it affected (so a removed or changed association ends access within seconds).
   const associationSource =
     config.exchange === 'eks-auth' ? undefined : await import('./associations/create-association-source.js');
   const associations = await associationSource?.createAssociationSource(config, {
@@ -96,19 +103,17 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
     health,
   });
   const cache = createCredentialCache({
-    // Cached as they are served: the secrets live only inside each response body.
-    exchanger: {
-      api: exchanger.api,
-      exchange: async (token, signal) => sealCredentials(await exchanger.exchange(token, signal)),
-    },
+    exchanger,
     clock,
     metrics,
     maxEntries: config.maxCacheSize,
     minRemainingMs: config.minRemainingMs,
     logger,
+    // A pod without an association, asking in a loop, must not become one upstream call per request.
+    missGuard: createMissGuard({ clock, refusalTtlMs: config.refusalMemoryMs }),
   });
   cacheRef = cache;
-  // A deleted pod's credentials go at once and, being gone, are never refreshed (security.md threat 4).
+  // A deleted pod's credentials go at once and, being gone, are never refreshed (docs/security.md threat 4).
   const podCheck =
     config.podCheck === 'off'
       ? undefined
@@ -120,7 +125,7 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
           logger,
           onPodGone: (podUid) => dropCached('pod gone', (identity) => identity.podUid === podUid),
         });
-  // --rate-limit 0 turns the per-address limit off (contract §2).
+  // --rate-limit 0 turns the per-address limit off (docs/configuration.md).
   const admit =
     config.rateLimit > 0
       ? createRateLimitAdmission(createRateLimiter({ ratePerSecond: config.rateLimit, clock }))

@@ -22,7 +22,8 @@ export interface SimToken {
 
 /** A cache under test: answers a pod's request for credentials with its current token. */
 export interface SimModel {
-  request(token: SimToken): Promise<RoleCredentials>;
+  /** Resolves with the credentials' expiry, the one field the pod's SDK acts on. */
+  request(token: SimToken): Promise<Pick<RoleCredentials, 'expiration'>>;
   close(): void;
 }
 
@@ -72,7 +73,7 @@ export const REPEATING_CLIENTS: ClientShape = Object.freeze({
 interface Process {
   /** The SDK asks again when this little lifetime is left: botocore 15 min, JS SDK 5 min. */
   readonly leadMs: number;
-  credentials?: RoleCredentials;
+  credentials?: Pick<RoleCredentials, 'expiration'>;
   requests: number;
 }
 
@@ -86,7 +87,7 @@ interface Pod {
   token: SimToken;
   rotatedAt: number;
   /** Credentials the pod's last process got, to tell when an idle pod's lapsed. */
-  credentials?: RoleCredentials;
+  credentials?: Pick<RoleCredentials, 'expiration'>;
   calls: number[];
 }
 

@@ -1,5 +1,5 @@
-import type { Timers } from '../agent/cache/timers.js';
 import type { Clock } from '../agent/clock.js';
+import type { Timers } from '../agent/timers.js';
 
 interface Pending {
   readonly at: number;

@@ -20,7 +20,6 @@ import { systemClock } from '../agent/clock.js';
 import { parseConfig, type ServerConfig } from '../agent/config/parse-config.js';
 import { createLogger } from '../agent/log/logger.js';
 import { createMetrics } from '../agent/metrics/metrics.js';
-import { sealCredentials } from '../agent/routes/credentials-body.js';
 
 /** What the parent sends. */
 export type MemoryRequest =
@@ -89,16 +88,14 @@ async function init(request: Extract<MemoryRequest, { kind: 'init' }>): Promise<
   cache = createCredentialCache({
     exchanger: {
       api: 'AssumeRoleForPodIdentity',
-      // Sealed as agent/server-deps.ts does before the cache keeps them.
-      exchange: async () =>
-        sealCredentials({
-          accessKeyId: `ASIA${randomBytes(8).toString('hex').toUpperCase()}`,
-          secretAccessKey: randomBytes(30).toString('base64'),
-          sessionToken: randomBytes(request.sessionTokenBytes).toString('base64'),
-          accountId: '123456789012',
-          roleArn: 'arn:aws:iam::123456789012:role/bench-role',
-          expiration: Date.now() + 6 * 3600_000,
-        }),
+      exchange: async () => ({
+        accessKeyId: `ASIA${randomBytes(8).toString('hex').toUpperCase()}`,
+        secretAccessKey: randomBytes(30).toString('base64'),
+        sessionToken: randomBytes(request.sessionTokenBytes).toString('base64'),
+        accountId: '123456789012',
+        roleArn: 'arn:aws:iam::123456789012:role/bench-role',
+        expiration: Date.now() + 6 * 3600_000,
+      }),
     },
     clock: systemClock,
     metrics,

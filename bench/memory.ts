@@ -76,7 +76,7 @@ function ask<T>(child: ChildProcess, request: MemoryRequest): Promise<T> {
 }
 
 /**
- * Memory (issue 7 §5): heap and RSS of the agent's app idle and with 10,000 and 50,000 cached
+ * Memory: heap and RSS of the agent's app idle and with 10,000 and 50,000 cached
  * identities. The child (--expose-gc) loads only what the agent loads; this process mints the
  * ES256 tokens (RS256 would take minutes for 50,000) and hands them over, so no signing work or
  * test helper grows the measured process. Each identity is one request through the credentials
@@ -153,7 +153,7 @@ async function run(): Promise<Figure[]> {
   }
 }
 
-/** Scenario 5 of issue 7. */
+/** Scenario 5 of `npm run bench` (docs/performance.md). */
 export const memory: Scenario = {
   name: NAME,
   title: 'heap and RSS with 0, 10,000 and 50,000 identities',

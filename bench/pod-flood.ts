@@ -1,5 +1,5 @@
 /**
- * `node dist/bench/pod-flood.js [count]`: issue 6 item 4's measurement. Sends `count` (default
+ * `node dist/bench/pod-flood.js [count]`: the pod-flood measurement. Sends `count` (default
  * 100,000) distinct well-signed tokens for pods that do not exist through the credentials app with
  * the informer pod check on, and prints the heap before and after (after a forced GC when run with
  * `--expose-gc`), the answers, upstream calls and TokenReviews. Agent defaults for every bound.

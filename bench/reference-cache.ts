@@ -1,9 +1,9 @@
 import type { RoleCredentials } from '../agent/exchange/credential-exchanger.js';
 import type { FakeTime } from './fake-time.js';
 
-/** Refresh period of the reference agent's janitor: min(3 h, expiry) after each fetch (reference.md). */
+/** Refresh period of the EKS Pod Identity Agent's janitor: min(3 h, expiry) after each fetch. */
 const REFRESH_AFTER_MS = 3 * 3600_000;
-/** The reference serves cached credentials until 15 s before expiry (reference.md, "upstream down"). */
+/** The EKS Pod Identity Agent serves cached credentials until 15 s before expiry. */
 const SERVE_MARGIN_MS = 15_000;
 /** LRU bound of the reference cache, by write order. */
 const MAX_ENTRIES = 2000;
@@ -21,9 +21,9 @@ export interface RawToken {
 }
 
 /**
- * The reference agent's documented cache algorithm (reference.md "cache key", "cache"): keyed by the
- * raw token, LRU 2000 by write order, one janitor refreshing every entry at min(3 h, expiry) after
- * its fetch, dead pods included, until the token expires (#171).
+ * The cache algorithm of the EKS Pod Identity Agent (the reference this agent is compared with): keyed
+ * by the raw token, LRU 2000 by write order, one janitor refreshing every entry at min(3 h, expiry)
+ * after its fetch, dead pods included, until the token expires.
  */
 export function createReferenceCache(
   time: FakeTime,

@@ -8,7 +8,7 @@ import { median } from './stats.js';
 const NAME = 'startup';
 
 /**
- * Start-up (issue 7 §6): spawn of the built agent to its first `/readyz` 200, with a JWKS file and
+ * Start-up: spawn of the built agent to its first `/readyz` 200, with a JWKS file and
  * the EKS Auth exchange (no upstream call is made before ready). Median of several runs, with bare
  * `node -e 0` as the floor this machine imposes.
  */
@@ -41,5 +41,5 @@ async function run(): Promise<Figure[]> {
   ];
 }
 
-/** Scenario 6 of issue 7. */
+/** Scenario 6 of `npm run bench` (docs/performance.md). */
 export const startup: Scenario = { name: NAME, title: 'start-up to ready', run };

@@ -1,5 +1,5 @@
 /**
- * `npm run demo`: the whole story of a pod writing to S3, on one machine (issue 2 item 10). Every
+ * `npm run demo`: the whole story of a pod writing to S3, on one machine. Every
  * step is printed in plain words; the process exits 0 only when the pod could write to its bucket
  * and was denied on another.
  */

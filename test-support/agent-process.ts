@@ -1,5 +1,5 @@
 /**
- * Starts the built agent (`dist/agent/main.js`) as a real process, exactly as contract §2 shows, and
+ * Starts the built agent (`dist/agent/main.js`) as a real process, exactly as docs/configuration.md shows, and
  * collects its JSON log lines. Used by the integration tests and the demo.
  */
 import { type ChildProcess, spawn } from 'node:child_process';

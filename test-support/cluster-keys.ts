@@ -1,7 +1,6 @@
 /**
  * A stand-in for a cluster's service-account token signer: one signing key, its public JSON Web Key
- * Set, and a minter of Kubernetes-shaped projected tokens (security.md "Kubernetes service-account
- * tokens"). Used by tests, the demo and the benchmarks, so it depends on jose and node:* only.
+ * Set, and a minter of Kubernetes-shaped projected tokens (docs/security.md, threat 1). Used by tests, the demo and the benchmarks, so it depends on jose and node:* only.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';

@@ -1,6 +1,6 @@
 /**
  * How the EKS Auth stand-in turns a pod identity into role credentials: `sts` calls STS AssumeRole
- * (moto) with EKS's session name and six session tags (reference.md); `local` invents credentials
+ * (moto) with EKS's session name and six session tags (docs/any-cluster.md); `local` invents credentials
  * (benchmarks, no moto needed).
  */
 import { randomBytes, randomUUID } from 'node:crypto';

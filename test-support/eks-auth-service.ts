@@ -1,5 +1,5 @@
 /**
- * An EKS Auth-compatible service (`AssumeRoleForPodIdentity`, reference.md) on 127.0.0.1: checks the
+ * An EKS Auth-compatible service (`AssumeRoleForPodIdentity`) on 127.0.0.1: checks the
  * caller's SigV4 signature, verifies the pod token against the cluster's JWKS, maps the service
  * account to a role and mints credentials through STS (moto) or locally. Faults and latency can be
  * injected; `calls` counts requests. For tests, the demo and benchmarks.
@@ -63,8 +63,8 @@ export interface EksAuthServiceOptions {
   readonly onAnswered?: (body: Buffer, statusCode: number) => void;
 }
 
-/** Injected failure: 429, 503, or connections reset without an answer. */
-export type EksAuthFault = 'none' | 'throttle' | 'unavailable' | 'down';
+/** Injected failure: 429, 503, connections reset without an answer, or an answer about another service account. */
+export type EksAuthFault = 'none' | 'throttle' | 'unavailable' | 'down' | 'wrong-subject';
 
 /** One credential issuance, for assertions. */
 export interface EksAuthIssued {
@@ -206,7 +206,11 @@ export async function startEksAuthService(options: EksAuthServiceOptions): Promi
     });
     const associationId = `a-${createHash('sha256').update(`${pod.namespace}/${pod.serviceAccount}`).digest('hex').slice(0, 17)}`;
     sendJson(res, 200, {
-      subject: { namespace: pod.namespace, serviceAccount: pod.serviceAccount },
+      // 'wrong-subject': credentials of the right role, said to be for another service account.
+      subject: {
+        namespace: pod.namespace,
+        serviceAccount: fault === 'wrong-subject' ? 'someone-else' : pod.serviceAccount,
+      },
       audience,
       podIdentityAssociation: {
         associationArn: `arn:aws:eks:${region}:${accountId}:podidentityassociation/${options.clusterName}/${associationId}`,

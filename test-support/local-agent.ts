@@ -6,7 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AgentProcess, startAgent } from './agent-process.js';
+import { type AgentProcess, type StartAgentOptions, startAgent } from './agent-process.js';
 import { type ClusterKeys, createClusterKeys, type TokenClaims } from './cluster-keys.js';
 import { type EksAuthService, startEksAuthService } from './eks-auth-service.js';
 
@@ -31,8 +31,11 @@ export interface LocalAgent {
   stop(): Promise<void>;
 }
 
-/** Starts the stand-in and the agent with `agentArgs` appended to the contract §2 flags. */
-export async function startLocalAgent(agentArgs: readonly string[] = []): Promise<LocalAgent> {
+/** Starts the stand-in and the agent with `agentArgs` appended to the flags of docs/configuration.md's example. */
+export async function startLocalAgent(
+  agentArgs: readonly string[] = [],
+  launch: Pick<StartAgentOptions, 'commandPrefix'> = {},
+): Promise<LocalAgent> {
   const keys = await createClusterKeys({ alg: 'RS256', kid: 'local-key-1' });
   const jwksFile = await keys.writeJwksFile(mkdtempSync(join(tmpdir(), 'local-jwks-')));
   const eksAuth = await startEksAuthService({
@@ -45,6 +48,7 @@ export async function startLocalAgent(agentArgs: readonly string[] = []): Promis
   });
   try {
     const agent = await startAgent({
+      ...launch,
       args: [
         '--exchange',
         'eks-auth',

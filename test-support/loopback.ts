@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 
 /**
- * Starts `server` listening on 127.0.0.1 at a port the OS picks (STYLE: tests never choose ports)
+ * Starts `server` listening on 127.0.0.1 at a port the OS picks (tests never choose ports: a chosen one may be taken)
  * and resolves that port (`port`: a fixed one, for tools a person runs). Works for net, http and
  * https servers.
  */

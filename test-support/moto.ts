@@ -2,7 +2,7 @@
  * moto's server (AWS STS, IAM and S3 stand-in, `python3 -m moto.server`) for tests and the demo, and
  * its set-up: an admin user, roles allowed on chosen buckets, buckets. With `authActions`, moto
  * accepts that many unauthenticated calls (the set-up) and then enforces SigV4 and IAM policies
- * (clients.md "Driving the real clients in tests").
+ * (docs/compatibility.md).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -37,6 +37,13 @@ export function isMotoAvailable(): Promise<boolean> {
   return new Promise((resolve) => {
     execFile('python3', ['-c', 'import moto.server, boto3'], { timeout: 20_000 }, (error) => resolve(!error));
   });
+}
+
+/** Why moto cannot run here (for `needs()`), or undefined when python3 imports moto and boto3. */
+export async function motoProblem(): Promise<string | undefined> {
+  return (await isMotoAvailable())
+    ? undefined
+    : 'python3 with moto and boto3 is missing (pip install moto boto3)';
 }
 
 /** Starts moto's server on a free loopback port and resolves once it answers. */

@@ -1,5 +1,5 @@
 /**
- * Named network namespaces (`ip netns`) for the simulated node (issue 3): create, run in, delete,
+ * Named network namespaces (`ip netns`) for the simulated node: create, run in, delete,
  * and a probe that says why they cannot be used here. Every namespace this module creates is named
  * `pin-<pid>-...` and removed by {@link deleteNamespace}, on process exit, or by the next run once
  * its owning process is gone.

@@ -1,5 +1,5 @@
 /**
- * Real AWS SDK clients run the way a pod runs them (clients.md "Driving the real clients in tests"):
+ * Real AWS SDK clients run the way a pod runs them (docs/compatibility.md):
  * a clean environment holding only the container-credential variables, the region and a moto
  * endpoint, and a token file written without a trailing newline.
  */

@@ -1,5 +1,5 @@
 /**
- * The flood of issue 6 item 4: many distinct, well-signed tokens for pods that do not exist, sent
+ * A pod flood: many distinct, well-signed tokens for pods that do not exist, sent
  * through the real credentials app with the real JWT verifier and the informer pod check (no pod on
  * the node; TokenReview says no). Counts upstream exchanges and TokenReviews and reports the bounded
  * memo sizes. Shared by the flood test and `bench/pod-flood.ts`.

@@ -1,7 +1,7 @@
 /**
  * A long-running boto3 client in a pod: one Python process that, every `intervalMs`, resolves
  * credentials through a fresh botocore session (so every round is a real fetch from the agent, which
- * reads the token file anew) and puts an object. For the rotation and restart behaviours of issue 3.
+ * reads the token file anew) and puts an object. For the rotation and restart behaviours.
  */
 import { spawn } from 'node:child_process';
 import { type PodEnvironment, PROJECT_ROOT, podEnv } from './pod-clients.js';

@@ -1,5 +1,5 @@
 /**
- * A simulated EKS node (issue 3), as root, with network namespaces: a "node" namespace where the
+ * A simulated EKS node, as root, with network namespaces: a "node" namespace where the
  * real `pod-identity-agent init` puts 169.254.170.23/32 and fd00:ec2::23/128 on its dummy interface
  * and the agent serves on port 80, and "pod" namespaces joined to it by veth pairs. moto and the
  * EKS Auth stand-in run in the test process and are bridged into the node: EKS Auth on the node's

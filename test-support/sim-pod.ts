@@ -6,7 +6,7 @@
 import { createNamespace, inNamespace, ip } from './netns.js';
 import type { PodEnvironment } from './pod-clients.js';
 
-/** The agent's addresses inside the node (contract §1) and the URIs EKS injects into pods. */
+/** The agent's addresses inside the node (docs/api.md) and the URIs EKS injects into pods. */
 export const AGENT_IPV4 = '169.254.170.23';
 export const AGENT_IPV6 = 'fd00:ec2::23';
 export const CREDENTIALS_URI = Object.freeze({

@@ -2,7 +2,7 @@
  * The project's one-machine story (the demo and the integration tests): moto as AWS (STS, IAM, S3,
  * IAM enforced after set-up), role `S3AccessRole` allowed only on `my-bucket`, a cluster signing key
  * and its JWKS, an EKS Auth-compatible service mapping `default/s3-access-sa` to the role, and the
- * agent started exactly as contract §2 shows.
+ * agent started exactly as docs/configuration.md shows.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,7 +55,7 @@ export interface StoryCluster {
   readonly podToken: Story['podToken'];
 }
 
-/** The agent's flags for the story (contract §2). */
+/** The agent's flags for the story (docs/configuration.md). */
 export function storyAgentArgs(eksAuthEndpoint: string, jwksFile: string): string[] {
   return [
     '--exchange',

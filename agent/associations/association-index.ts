@@ -1,6 +1,6 @@
 import type { Association, AssociationResolver } from './association.js';
 
-/** An immutable lookup table of associations: exact service account beats `*` (contract §5). */
+/** An immutable lookup table of associations: exact service account beats `*` (docs/any-cluster.md, "The associations file"). */
 export interface AssociationIndex extends AssociationResolver {
   /** The associations, in file order. */
   readonly entries: readonly Association[];

@@ -19,7 +19,7 @@ export interface StoreLogger {
 
 /** Options of {@link createAssociationStore}. */
 export interface AssociationStoreOptions {
-  /** Path of the associations file (contract §5); may be a symlink, as in a mounted ConfigMap. */
+  /** Path of the associations file (docs/any-cluster.md, "The associations file"); may be a symlink, as in a mounted ConfigMap. */
   readonly file: string;
   readonly clock: Clock;
   readonly metrics: Pick<Metrics, 'associationsReloads'>;

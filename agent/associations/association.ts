@@ -1,4 +1,4 @@
-/** One admin-owned association of namespace + service account to a role (contract §5). */
+/** One admin-owned association of namespace + service account to a role (docs/any-cluster.md, "The associations file"). */
 export interface Association {
   readonly namespace: string;
   /** A service account name, or `*` for every service account of the namespace. */

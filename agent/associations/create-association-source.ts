@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Clock } from '../clock.js';
-import type { ServerConfig } from '../config/parse-config.js';
+import type { CommonConfig } from '../config/parse-config.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { AnnotationRoles } from './annotation-roles.js';
 import type { AssociationResolver } from './association.js';
@@ -15,14 +15,17 @@ export interface AssociationSourceOptions {
   readonly clock: Clock;
   readonly metrics: Pick<Metrics, 'associationsReloads'>;
   readonly logger: StoreLogger;
-  /** Builds the API client for `--role-source annotation|both` (called only then; may import lazily). */
+  /**
+   * Builds the API client for `--role-source annotation|both` (called only then; may import lazily).
+   * What it throws, the returned promise rejects with.
+   */
   readonly kubeConfig: () => KubeConfig | Promise<KubeConfig>;
   /**
    * Called after the file or an annotation changed, with the service accounts whose role changed or
-   * went away; the app drops their cached credentials:
+   * went away; the agent drops their cached credentials:
    * `cache.drop((identity) => affected(identity.namespace, identity.serviceAccount))`.
    */
-  readonly onAffected: (affected: AffectedPredicate) => void;
+  readonly onAffected?: ((affected: AffectedPredicate) => void) | undefined;
   /** Milliseconds between checks of the file. Default 2000. */
   readonly pollIntervalMs?: number;
 }
@@ -31,23 +34,24 @@ export interface AssociationSourceOptions {
 export interface AssociationSource {
   /** File entries first, then annotations (`--role-source both`). */
   readonly resolver: AssociationResolver;
+  /** Re-reads the associations file now (the webhook's second look on a miss); absent without a file. */
+  readonly refresh?: (() => Promise<unknown>) | undefined;
   /** A reason while not ready (annotations not listed yet), else undefined. */
   notReadyReason(): string | undefined;
   close(): Promise<void>;
 }
 
 /**
- * Builds the association resolver `--exchange sts-*` and `--role-source` ask for: the hot-reloaded
- * `--associations` file, ServiceAccount `eks.amazonaws.com/role-arn` annotations, or both (file
- * wins). Undefined for `--exchange eks-auth` (EKS owns associations there). Rejects with
- * `ConfigError` when the file is missing or invalid at start. Annotation watching starts in the
- * background; the Kubernetes client is imported only then (it is slow to load).
+ * Builds the association resolver `--role-source` asks for, for the agent's STS exchanges and for the
+ * webhook alike: the hot-reloaded `--associations` file, ServiceAccount `eks.amazonaws.com/role-arn`
+ * annotations, or both (file wins). Rejects with `ConfigError` when the file is missing or invalid at
+ * start. Annotation watching starts in the background; the Kubernetes client is imported only then
+ * (it is slow to load).
  */
 export async function createAssociationSource(
-  config: ServerConfig,
+  config: Pick<CommonConfig, 'roleSource' | 'associationsFile'>,
   options: AssociationSourceOptions,
-): Promise<AssociationSource | undefined> {
-  if (config.exchange === 'eks-auth') return undefined;
+): Promise<AssociationSource> {
   const { roleSource } = config;
   const file = roleSource === 'annotation' ? undefined : config.associationsFile;
   let annotations: AnnotationRoles | undefined;
@@ -65,20 +69,27 @@ export async function createAssociationSource(
           logger: options.logger,
           ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
           onChange: (previous, next) =>
-            options.onAffected(isAffected(withAnnotations(previous), withAnnotations(next))),
+            options.onAffected?.(isAffected(withAnnotations(previous), withAnnotations(next))),
         });
   if (roleSource !== 'file') {
-    const { createAnnotationRoles } = await import('./annotation-roles.js');
+    const [{ createAnnotationRoles }, kubeConfig] = await Promise.all([
+      import('./annotation-roles.js'),
+      Promise.resolve().then(options.kubeConfig),
+    ]).catch((error: unknown) => {
+      store?.close();
+      throw error;
+    });
     annotations = createAnnotationRoles({
-      kubeConfig: await options.kubeConfig(),
+      kubeConfig,
       logger: options.logger,
-      onChange: (namespace, name) => options.onAffected((ns, sa) => ns === namespace && sa === name),
+      onChange: (namespace, name) => options.onAffected?.((ns, sa) => ns === namespace && sa === name),
     });
     void annotations.start();
   }
   const resolver = store === undefined ? annotationResolver : withAnnotations(store);
   return {
     resolver,
+    ...(store === undefined ? {} : { refresh: () => store.reload() }),
     notReadyReason: () =>
       annotations === undefined || annotations.isSynced()
         ? undefined

@@ -10,7 +10,7 @@ export const MAX_DURATION_SECONDS = 43_200;
 export const MAX_SESSION_POLICY_CHARS = 2048;
 /** Custom tags allowed per association: STS takes 50 session tags, the agent sets up to 6 itself. */
 export const MAX_CUSTOM_TAGS = 44;
-/** Tag keys the agent sets itself (contract §5); associations may not override them. */
+/** Tag keys the agent sets itself (docs/any-cluster.md, "The associations file"); associations may not override them. */
 export const STANDARD_TAG_KEYS: readonly string[] = Object.freeze([
   'eks-cluster-name',
   'eks-cluster-arn',
@@ -42,7 +42,7 @@ export function isRoleArn(text: unknown): text is string {
 }
 
 /**
- * Parses an associations document (YAML or JSON; JSON is YAML) and validates it against contract §5.
+ * Parses an associations document (YAML or JSON; JSON is YAML) and validates it against docs/any-cluster.md, "The associations file".
  * Throws one `ConfigError` whose `problems` name each bad entry and field, e.g.
  * `associations[2].roleArn must be an IAM role ARN`. Unknown fields and duplicate
  * namespace + service account pairs are errors.

@@ -29,7 +29,7 @@ function object(value: unknown, claim: string): Claims {
 
 /**
  * Maps the payload of a signature-checked service-account token to the pod identity it proves
- * (security.md "Kubernetes service-account tokens"). Requires `iss`, `kubernetes.io.namespace`,
+ * (docs/security.md, threat 1). Requires `iss`, `kubernetes.io.namespace`,
  * `kubernetes.io.pod.{name,uid}` and `kubernetes.io.serviceaccount.{name,uid}`; `kubernetes.io.node`
  * is optional (clusters before 1.30) but must be well formed when present. `sub` must equal
  * `system:serviceaccount:<namespace>:<serviceaccount>` (threat 1: no mixing of identities).

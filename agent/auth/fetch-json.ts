@@ -1,5 +1,6 @@
 import { type Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { withDeadline } from '../deadline.js';
 
 /** Default deadline of one key-set request, milliseconds. */
 export const DEFAULT_FETCH_TIMEOUT_MS = 5000;
@@ -20,33 +21,43 @@ export interface FetchJsonOptions {
 
 /**
  * GETs `url` and parses its JSON body. Only status 200 is accepted: redirects are not followed
- * (security.md threat 5). Rejects with an `Error` naming the URL and the problem, never a header value.
+ * (a redirect could point the agent's service-account token at another host). Rejects with an `Error` naming the URL and the problem, never a header value.
  */
 export function fetchJson(url: URL, options: FetchJsonOptions = {}): Promise<unknown> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
   const where = `${url.origin}${url.pathname}`;
-  return new Promise((resolve, reject) => {
-    const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = request(
-      url,
-      {
-        method: 'GET',
-        // kube-apiserver serves its key set only as application/jwk-set+json (406 otherwise).
-        headers: { accept: 'application/json, application/jwk-set+json', ...options.headers },
-        ...(options.ca === undefined ? {} : { ca: options.ca }),
-        ...(options.agentFor === undefined ? {} : { agent: options.agentFor(url) }),
-      },
-      (res) => readBody(res, where).then(resolve, reject),
-    );
-    const timer = setTimeout(
-      () => req.destroy(new Error(`GET ${where} timed out after ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    timer.unref();
-    req.on('close', () => clearTimeout(timer));
-    req.on('error', (error) => reject(new Error(`GET ${where} failed: ${error.message}`, { cause: error })));
-    req.end();
-  });
+  const timedOut = (cause: unknown) => new Error(`GET ${where} timed out after ${timeoutMs} ms`, { cause });
+  return withDeadline(
+    timeoutMs,
+    undefined,
+    (signal) =>
+      new Promise((resolve, reject) => {
+        const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+        const req = request(
+          url,
+          {
+            method: 'GET',
+            // kube-apiserver serves its key set only as application/jwk-set+json (406 otherwise).
+            headers: { accept: 'application/json, application/jwk-set+json', ...options.headers },
+            signal,
+            ...(options.ca === undefined ? {} : { ca: options.ca }),
+            ...(options.agentFor === undefined ? {} : { agent: options.agentFor(url) }),
+          },
+          (res) =>
+            readBody(res, where).then(resolve, (error: unknown) =>
+              reject(signal.aborted ? timedOut(error) : error),
+            ),
+        );
+        req.on('error', (error) =>
+          reject(
+            signal.aborted
+              ? timedOut(error)
+              : new Error(`GET ${where} failed: ${error.message}`, { cause: error }),
+          ),
+        );
+        req.end();
+      }),
+  );
 }
 
 async function readBody(res: IncomingMessage, where: string): Promise<unknown> {

@@ -1,19 +1,19 @@
 import { createHash } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors } from 'jose';
 import { LRUCache } from 'lru-cache';
+import { ALLOWED_ALGORITHMS } from '../checks/jwks.js';
 import { checkInteger } from '../checks/option-checks.js';
 import type { Clock } from '../clock.js';
 import { AgentError, type AgentErrorCode, isAgentError } from '../errors.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { toPodIdentity } from './claims.js';
 import { fromJoseError } from './jose-errors.js';
-import { ALLOWED_ALGORITHMS } from './jwks.js';
 import type { TokenKeySet } from './key-set.js';
 import { checkRawToken } from './raw-token.js';
 import type { TokenVerifier, VerifiedToken } from './token-verifier.js';
 import { verifyJwt } from './verify-jwt.js';
 
-/** Default clock leeway on `exp`/`nbf`, seconds (security.md threat 10). */
+/** Default clock leeway on `exp`/`nbf`, seconds (docs/security.md threat 10). */
 export const DEFAULT_LEEWAY_SECONDS = 60;
 /** Default bound on memoized verified tokens. */
 export const DEFAULT_MEMO_SIZE = 10_000;
@@ -21,7 +21,7 @@ export const DEFAULT_MEMO_SIZE = 10_000;
 export const DEFAULT_NEGATIVE_TTL_MS = 60_000;
 /** Default bound on remembered rejected token hashes. */
 export const DEFAULT_NEGATIVE_SIZE = 10_000;
-/** Audiences of the API server: a token for them is never accepted here (security.md threat 1). */
+/** Audiences of the API server: a token for them is never accepted here (docs/security.md threat 1). */
 export const API_SERVER_AUDIENCES = Object.freeze([
   'https://kubernetes.default.svc',
   'https://kubernetes.default.svc.cluster.local',
@@ -70,7 +70,7 @@ const RESULT: Partial<Record<AgentErrorCode, string>> = {
 };
 
 /**
- * Creates the token verifier (security.md threats 1, 3, 9, 10). Order: memo of verified tokens,
+ * Creates the token verifier (docs/security.md threats 1, 3, 9, 10). Order: memo of verified tokens,
  * keyed by the token (no check on repeat, still refused after `exp` + leeway), raw header checks,
  * SHA-256, negative cache of rejected hashes, then `verifyJwt` (jose's `jwtVerify` with the signature
  * checked on node:crypto) with the allowed algorithms, exact issuer
@@ -122,6 +122,10 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
       throw unavailable(
         new Error('the token issuer is not known yet (key source discovery has not succeeded)'),
       );
+    // The API server's own tokens carry its issuer as audience: once discovery names an issuer equal
+    // to --audience, every token of that audience could be an API-server token (security.md threat 1).
+    if (expected === audience)
+      return fail('InvalidToken', undefined, new Error('"audience" equals the discovered issuer'));
     try {
       decodeProtectedHeader(token);
       decodeJwt(token);
@@ -131,6 +135,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
     }
     const generation = keySet.generation();
     let identity: VerifiedToken['identity'];
+    let aud: unknown;
     try {
       const { payload } = await verifyJwt(token, (header, input) => keySet.getKey(header, input), {
         algorithms: ALLOWED_ALGORITHMS,
@@ -140,6 +145,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
         currentDate: new Date(clock.now()),
         requiredClaims: ['exp', 'iat', 'sub'],
       });
+      aud = payload.aud;
       identity = toPodIdentity(payload, (payload.exp as number) * 1000);
     } catch (error) {
       if (isAgentError(error)) return fail(error.code, tokenHash, error.cause);
@@ -148,6 +154,10 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
       const { code, cacheable } = fromJoseError(error);
       return fail(code, cacheable ? tokenHash : undefined, error);
     }
+    // jose accepts `aud` when it includes ours; a token meant for us and for another audience too
+    // could be replayed there, or came from there: only ours, alone, is accepted.
+    if (Array.isArray(aud) ? aud.length !== 1 : aud !== audience)
+      return fail('InvalidToken', tokenHash, new Error('the token has audiences besides ours'));
     if (nodeName !== undefined && identity.nodeName !== undefined && identity.nodeName !== nodeName)
       return fail('TokenNotBound', tokenHash, new Error('token is bound to another node'));
     if (nodeName !== undefined && identity.nodeName === undefined) count('no_node_claim');
@@ -162,7 +172,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   };
 
   return {
-    isReady: () => keySet.isLoaded() && issuer() !== undefined,
+    isReady: () => keySet.isLoaded() && issuer() !== undefined && issuer() !== audience,
     memoized(header: string | undefined): VerifiedToken | undefined {
       const hit = header === undefined ? undefined : memo.get(header);
       if (hit === undefined || clock.now() >= hit.usableUntil || hit.generation !== keySet.generation())

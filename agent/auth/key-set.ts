@@ -6,11 +6,12 @@ import {
   type JWSHeaderParameters,
   errors as joseErrors,
 } from 'jose';
+import { toSigningKeySet } from '../checks/jwks.js';
 import { checkInteger } from '../checks/option-checks.js';
 import type { Clock } from '../clock.js';
 import type { Log } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { toSigningKeySet } from './jwks.js';
+import { systemTimers, type Timers } from '../timers.js';
 import type { KeyFetcher } from './key-fetcher.js';
 
 /** Default time between background refreshes of a loaded key set, milliseconds (10 min). */
@@ -49,6 +50,8 @@ export interface KeySet extends TokenKeySet {
 export interface KeySetOptions {
   readonly fetcher: KeyFetcher;
   readonly clock: Clock;
+  /** Schedules the retries and refreshes. Default {@link systemTimers} (unref'd). */
+  readonly timers?: Timers | undefined;
   readonly metrics: Pick<Metrics, 'jwksRefreshes'>;
   readonly logger?: KeySetLogger | undefined;
   /** Milliseconds between refreshes once loaded. Default {@link DEFAULT_REFRESH_INTERVAL_MS}; 0 turns them off. */
@@ -62,12 +65,12 @@ export interface KeySetOptions {
 type LocalSet = ReturnType<typeof createLocalJWKSet>;
 
 /**
- * Creates a key set over `fetcher` (security.md "Keys"): keeps the last good set when the source is
+ * Creates a key set over `fetcher` (docs/security.md, threat 1): keeps the last good set when the source is
  * down or answers junk, refetches on an unknown `kid` at most once per `minRefetchIntervalMs`, and
- * refreshes in the background (unref'd timer). Every fetch counts in `jwksRefreshes{result}`.
+ * refreshes in the background. Every fetch counts in `jwksRefreshes{result}`.
  */
 export function createKeySet(options: KeySetOptions): KeySet {
-  const { fetcher, clock, metrics, logger } = options;
+  const { fetcher, clock, metrics, logger, timers = systemTimers } = options;
   const refreshIntervalMs = checkInteger(
     'refreshIntervalMs',
     options.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS,
@@ -90,7 +93,7 @@ export function createKeySet(options: KeySetOptions): KeySet {
   let discoveredIssuer: string | undefined;
   let lastAttemptAt = Number.NEGATIVE_INFINITY;
   let inFlight: Promise<boolean> | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: unknown;
   let closed = false;
 
   const fetchOnce = async (): Promise<boolean> => {
@@ -129,10 +132,9 @@ export function createKeySet(options: KeySetOptions): KeySet {
     if (closed) return;
     const delay = local === undefined ? retryIntervalMs : refreshIntervalMs;
     if (delay === 0) return;
-    timer = setTimeout(() => {
+    timer = timers.setTimeout(() => {
       void refresh().finally(schedule);
     }, delay);
-    timer.unref();
   };
 
   const getKey = async (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> => {
@@ -142,7 +144,7 @@ export function createKeySet(options: KeySetOptions): KeySet {
     try {
       return await local(header, token);
     } catch (error) {
-      // Key rotation: a new kid appears in tokens before our copy of the set has it (security.md "Keys").
+      // Key rotation: a new kid appears in tokens before our copy of the set has it (docs/security.md, threat 1).
       if (!(error instanceof joseErrors.JWKSNoMatchingKey) || !mayRefetch()) throw error;
       await refresh();
       return local(header, token);
@@ -162,7 +164,7 @@ export function createKeySet(options: KeySetOptions): KeySet {
     },
     close() {
       closed = true;
-      clearTimeout(timer);
+      timers.clearTimeout(timer);
     },
   };
 }

@@ -1,15 +1,15 @@
 import { AgentError } from '../errors.js';
 
-/** Largest accepted token, characters (contract §1: over 16 KiB is `MalformedToken`). */
+/** Largest accepted token, characters (docs/api.md: over 16 KiB is `MalformedToken`). */
 export const MAX_TOKEN_LENGTH = 16 * 1024;
 
-/** The fixed hint sent when a client adds `Bearer ` (contract §1). No token text in it. */
+/** The fixed hint sent when a client adds `Bearer ` (docs/api.md). No token text in it. */
 export const BEARER_MESSAGE =
   "The Authorization header must be the raw service-account token, without a 'Bearer ' prefix.";
 
 const PRINTABLE_ASCII = /^[\x21-\x7e]*$/;
 // Three base64url segments; the signature may be empty so that `alg: none` reaches the verifier
-// and is refused as InvalidToken, as the contract's error table says.
+// and is refused as InvalidToken, as the error table in docs/api.md says.
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /**

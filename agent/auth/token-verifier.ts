@@ -22,7 +22,7 @@ export interface VerifiedToken {
   readonly tokenHash: string;
 }
 
-/** What the request tells about its sender, for checks that bind a token to its pod (security.md threat 4). */
+/** What the request tells about its sender, for checks that bind a token to its pod (docs/security.md threat 4). */
 export interface VerifyContext {
   /** Source address of the request as the socket reports it (IPv4 may come IPv4-mapped, `::ffff:a.b.c.d`). */
   readonly sourceAddress?: string | undefined;
@@ -42,7 +42,7 @@ export interface TokenVerifier {
   isReady(): boolean;
 }
 
-/** The cache key of an identity: verified claims only (security.md threat 2). */
+/** The cache key of an identity: verified claims only (docs/security.md threat 2). */
 export function identityKey(identity: PodIdentity): string {
   return [
     identity.issuer,

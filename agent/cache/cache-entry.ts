@@ -1,5 +1,5 @@
 import type { VerifiedToken } from '../auth/token-verifier.js';
-import type { RoleCredentials } from '../exchange/credential-exchanger.js';
+import type { CachedCredentials } from './cached-credentials.js';
 import type { CacheResult } from './credential-cache.js';
 
 /**
@@ -15,7 +15,7 @@ export interface CacheEntry {
   readonly key: string;
   /** The latest-expiring verified token seen for this identity; used only to refresh. Never logged. */
   token: VerifiedToken;
-  readonly credentials: RoleCredentials;
+  readonly credentials: CachedCredentials;
   /** Served until this instant (expiration - minRemaining), epoch milliseconds; then it is a miss. */
   readonly serveUntil: number;
   /** The hit answer, built once: the hit path allocates nothing. */
@@ -35,7 +35,7 @@ export interface CacheEntry {
 export function createEntry(
   key: string,
   token: VerifiedToken,
-  credentials: RoleCredentials,
+  credentials: CachedCredentials,
   minRemainingMs: number,
 ): CacheEntry {
   return {

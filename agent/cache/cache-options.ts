@@ -1,12 +1,15 @@
 import { checkInteger, checkMilliseconds } from '../checks/option-checks.js';
 import type { Clock } from '../clock.js';
+import { parseDuration } from '../config/duration.js';
+import { DEFAULT_MIN_REMAINING } from '../config/flags.js';
 import type { CredentialExchanger } from '../exchange/credential-exchanger.js';
+import type { MissGuard } from '../limits/miss-guard.js';
 import type { Log } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { systemTimers, type Timers } from './timers.js';
+import { systemTimers, type Timers } from '../timers.js';
 
-/** Default minimum lifetime left on served credentials: 15 minutes (contract §1, botocore's advisory refresh). */
-export const DEFAULT_MIN_REMAINING_MS = 15 * 60_000;
+/** Default minimum lifetime left on served credentials: `--min-remaining`'s default, in milliseconds. */
+export const DEFAULT_MIN_REMAINING_MS = parseDuration(DEFAULT_MIN_REMAINING) ?? Number.NaN;
 /** Default head start of a background refresh over the minimum-remaining zone: 10 minutes. */
 export const DEFAULT_REFRESH_LEAD_MS = 10 * 60_000;
 /** Default spread of background refreshes: up to 5 minutes earlier, so a node boot's burst does not recur. */
@@ -27,7 +30,7 @@ export interface CredentialCacheOptions {
   readonly metrics: Metrics;
   /** Most identities held (`--max-cache-size`); the least recently used is evicted. Required, integer >= 1. */
   readonly maxEntries: number;
-  /** Credentials with this much lifetime left or less are never served (`--min-remaining`). Milliseconds. Default 15 min. */
+  /** Credentials with this much lifetime left or less are never served (`--min-remaining`). Milliseconds. Default {@link DEFAULT_MIN_REMAINING_MS}. */
   readonly minRemainingMs?: number | undefined;
   /** A used entry is refreshed in the background this long before expiry. Milliseconds; must exceed `minRemainingMs`. Default `minRemainingMs` + 10 min. */
   readonly refreshAheadMs?: number | undefined;
@@ -43,6 +46,8 @@ export interface CredentialCacheOptions {
   readonly random?: (() => number) | undefined;
   /** Logs refresh failures and drops. Default: silent. */
   readonly logger?: CacheLogger | undefined;
+  /** Remembers refusals and budgets the upstream calls of misses (not of refreshes). Default: none. */
+  readonly missGuard?: MissGuard | undefined;
 }
 
 /** {@link CredentialCacheOptions} with every default applied. */
@@ -58,6 +63,7 @@ export interface ResolvedCacheOptions {
   readonly refreshRetryMs: number;
   readonly timers: Timers;
   readonly random: () => number;
+  readonly missGuard: MissGuard | undefined;
   readonly logger: CacheLogger;
 }
 
@@ -116,5 +122,6 @@ export function resolveCacheOptions(options: CredentialCacheOptions): ResolvedCa
     timers,
     random,
     logger,
+    missGuard: options.missGuard,
   };
 }

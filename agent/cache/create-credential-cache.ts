@@ -4,6 +4,7 @@ import { isAgentError } from '../errors.js';
 import type { RoleCredentials } from '../exchange/credential-exchanger.js';
 import { type CacheEntry, createEntry } from './cache-entry.js';
 import { type CredentialCacheOptions, resolveCacheOptions } from './cache-options.js';
+import { type CachedCredentials, toCachedCredentials } from './cached-credentials.js';
 import type { CacheResult, CredentialCache } from './credential-cache.js';
 import { createRefreshScheduler } from './refresh-scheduler.js';
 
@@ -19,8 +20,8 @@ interface Flight {
  * Creates the credential cache: hits are served from memory while more than `minRemainingMs` is left;
  * concurrent misses for one identity share one upstream call and its outcome; used entries are
  * refreshed in the background, rate-limited and jittered; a failed refresh keeps serving the old
- * credentials (stale-if-error) until the minimum-remaining zone (reference.md: cache, concurrency and
- * upstream-down rows).
+ * credentials (stale-if-error) until the minimum-remaining zone (docs/architecture.md, "Design
+ * decisions").
  *
  * Single-flight is done here rather than with lru-cache's `fetch()`: `fetch()` keeps the pending call
  * as the entry's value (so evicting or deleting it aborts the call), and its stale-on-rejection serves
@@ -30,16 +31,13 @@ interface Flight {
  */
 export function createCredentialCache(options: CredentialCacheOptions): CredentialCache {
   const opts = resolveCacheOptions(options);
-  const { exchanger, clock, metrics, minRemainingMs, logger } = opts;
+  const { exchanger, clock, metrics, minRemainingMs, logger, missGuard } = opts;
   // Bound children: the hit path increments without building a label object.
   const hits = metrics.cacheEvents.labels('hit');
   const misses = metrics.cacheEvents.labels('miss');
   const refreshes = metrics.cacheEvents.labels('refresh');
   const evictions = metrics.cacheEvents.labels('evict');
   const staleServed = metrics.cacheEvents.labels('stale_served');
-  // The verifier's memo returns the same identity object for a repeated token: reusing its key skips
-  // identityKey's join and the re-hash of a new ~150-char string (~2 µs of a ~2.5 µs hit, measured).
-  const keys = new WeakMap<PodIdentity, string>();
   const flights = new Map<string, Flight>();
   let closed = false;
 
@@ -67,16 +65,7 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
     if (entries.delete(key)) syncGauge();
   }
 
-  function keyOf(identity: PodIdentity): string {
-    let key = keys.get(identity);
-    if (key === undefined) {
-      key = identityKey(identity);
-      keys.set(identity, key);
-    }
-    return key;
-  }
-
-  function store(key: string, token: VerifiedToken, credentials: RoleCredentials): void {
+  function store(key: string, token: VerifiedToken, credentials: CachedCredentials): void {
     const entry = createEntry(key, token, credentials, minRemainingMs);
     if (entry.serveUntil <= clock.now()) {
       // Served once to its waiters (nothing better exists), but useless to cache.
@@ -98,19 +87,21 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
     const flight: Flight = { identity: token.identity, dropped: false, promise: undefined as never };
     let call: Promise<RoleCredentials>;
     try {
-      // No client signal: a client that gives up must find the result on its retry (reference.md).
+      // No client signal: a client that gives up (SDKs wait 1-2 s) must find the result on its retry.
       call = exchanger.exchange(token);
     } catch (error) {
       call = Promise.reject(error);
     }
     flight.promise = call.then(
-      (credentials) => {
+      (exchanged) => {
         if (flights.get(key) === flight) flights.delete(key);
+        const credentials = toCachedCredentials(exchanged);
         if (!flight.dropped && !closed) store(key, token, credentials);
         return Object.freeze({ credentials, outcome: 'miss' as const });
       },
       (error: unknown) => {
         if (flights.get(key) === flight) flights.delete(key);
+        if (!flight.dropped) missGuard?.failed(flight.identity, error);
         throw error;
       },
     );
@@ -148,7 +139,7 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
 
   /** The entry serving `token` now, with the hit's bookkeeping done; undefined on a miss (nothing counted). */
   function serve(token: VerifiedToken): CacheEntry | undefined {
-    const entry = entries.get(keyOf(token.identity));
+    const entry = entries.get(identityKey(token.identity));
     if (entry === undefined) return undefined;
     const now = clock.now();
     if (entry.serveUntil <= now) return undefined;
@@ -164,11 +155,19 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
     const entry = serve(token);
     if (entry !== undefined) return entry.hit;
     misses.inc();
-    return fly(keyOf(token.identity), token).promise;
+    const key = identityKey(token.identity);
+    if (missGuard !== undefined && !flights.has(key)) {
+      try {
+        missGuard.admit(token.identity); // a remembered refusal, or Throttled past the budget
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return fly(key, token).promise;
   }
 
   function drop(
-    predicate: (identity: PodIdentity, credentials: RoleCredentials | undefined) => boolean,
+    predicate: (identity: PodIdentity, credentials: CachedCredentials | undefined) => boolean,
   ): number {
     const doomed = new Set<string>();
     entries.forEach((entry, key) => {
@@ -184,6 +183,7 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
     }
     for (const key of doomed) entries.delete(key);
     if (doomed.size > 0) syncGauge();
+    missGuard?.forget((identity) => predicate(identity, undefined));
     return doomed.size;
   }
 

@@ -1,12 +1,12 @@
 import type { PodIdentity, VerifiedToken } from '../auth/token-verifier.js';
-import type { RoleCredentials } from '../exchange/credential-exchanger.js';
+import type { CachedCredentials } from './cached-credentials.js';
 
 /** How a request was served. */
 export type CacheOutcome = 'hit' | 'miss';
 
 /** Credentials plus how they were found. */
 export interface CacheResult {
-  readonly credentials: RoleCredentials;
+  readonly credentials: CachedCredentials;
   readonly outcome: CacheOutcome;
 }
 
@@ -20,9 +20,9 @@ export interface CredentialCache {
    * The cache hit for `token`, synchronously: its credentials when served from memory (counted and
    * refreshed as `get` would), else undefined with nothing counted (then call `get`).
    */
-  hit(token: VerifiedToken): RoleCredentials | undefined;
+  hit(token: VerifiedToken): CachedCredentials | undefined;
   /** Drops every entry whose identity or credentials match; returns how many were dropped. */
-  drop(predicate: (identity: PodIdentity, credentials: RoleCredentials | undefined) => boolean): number;
+  drop(predicate: (identity: PodIdentity, credentials: CachedCredentials | undefined) => boolean): number;
   /** Number of cached identities. */
   readonly size: number;
   /** Stops background refresh timers. */

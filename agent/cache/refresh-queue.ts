@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { Timers } from './timers.js';
+import type { Timers } from '../timers.js';
 
 /** A first-in first-out queue that starts at most `maxPerSecond` jobs a second, evenly spaced. */
 export interface RefreshQueue<T> {
@@ -23,7 +23,7 @@ export interface RefreshQueueOptions<T> {
 
 /**
  * Paces background refreshes so that entries created together (a node boot) do not hit the upstream
- * together again, and a backlog never exceeds the upstream's quota (reference.md: cache row).
+ * together again, and a backlog never exceeds the upstream's quota.
  */
 export function createRefreshQueue<T>(options: RefreshQueueOptions<T>): RefreshQueue<T> {
   const { clock, timers, start } = options;

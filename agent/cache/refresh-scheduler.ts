@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
+import type { Timers } from '../timers.js';
 import type { CacheEntry } from './cache-entry.js';
 import { createRefreshQueue } from './refresh-queue.js';
-import type { Timers } from './timers.js';
 
 /** Decides when each entry is refreshed in the background, or left to lapse. */
 export interface RefreshScheduler {
@@ -37,8 +37,8 @@ export interface RefreshSchedulerOptions {
 }
 
 /**
- * Refresh-ahead only for entries someone used since their last refresh (reference.md: the reference
- * agent refreshes every entry, dead pods included, until token expiry, #171): an unused entry turns
+ * Refresh-ahead only for entries someone used since their last refresh (the EKS Pod Identity Agent
+ * refreshes every entry, dead pods included, until token expiry): an unused entry turns
  * `idle` at its refresh time and lapses when its credentials reach the minimum-remaining zone.
  */
 export function createRefreshScheduler(options: RefreshSchedulerOptions): RefreshScheduler {

@@ -1,6 +1,6 @@
 /**
  * Every command-line flag, with its environment variable, default and help text: the single table
- * that `parseConfig`, `--help` and `docs/configuration.md` are built from (contract §2).
+ * that `parseConfig`, `--help` and `docs/configuration.md` are built from.
  */
 
 /** The subcommands of `pod-identity-agent`. */
@@ -27,11 +27,14 @@ export interface FlagSpec {
 /** Environment variable prefix of every flag. */
 export const ENV_PREFIX = 'POD_IDENTITY_AGENT_';
 
-/** Default credentials listeners: the link-local addresses EKS pods are told to call (contract §1). */
+/** Default credentials listeners: the link-local addresses EKS pods are told to call (docs/api.md). */
 export const DEFAULT_BIND_HOSTS = '169.254.170.23,[fd00:ec2::23]';
 /** Default audience of pod identity tokens. */
 export const DEFAULT_AUDIENCE = 'pods.eks.amazonaws.com';
-/** Default minimum lifetime left on served credentials (contract §1, clients.md: botocore refreshes under 15 min). */
+/**
+ * Default minimum lifetime left on served credentials: botocore refreshes credentials with less than
+ * 15 minutes left, so serving less would make every request a refresh.
+ */
 export const DEFAULT_MIN_REMAINING = '15m';
 /** Default bound on cached identities. */
 export const DEFAULT_MAX_CACHE_SIZE = '10000';
@@ -81,8 +84,8 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
     name: 'metrics-address',
     kind: 'string',
     commands: SERVER_WEBHOOK,
-    defaults: { server: '0.0.0.0', webhook: '0.0.0.0' },
-    help: 'Address of the Prometheus /metrics server.',
+    defaults: { server: '127.0.0.1', webhook: '0.0.0.0' },
+    help: 'Address of the Prometheus /metrics server. The server defaults to loopback: it runs on the host network, where 0.0.0.0 is every address of the node; the DaemonSet passes the node IP.',
   }),
   flag({
     name: 'metrics-port',
@@ -201,6 +204,20 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
     commands: SERVER,
     defaults: { server: 'false' },
     help: "Require the request's source address to be the token's pod IP (pods not on the host network). Needs --pod-check informer.",
+  }),
+  flag({
+    name: 'pod-watch-stale-after',
+    kind: 'duration',
+    commands: SERVER,
+    defaults: { server: '60s' },
+    help: 'With --pod-check informer: how long the pod watch may keep failing before /readyz turns 503 (pods deleted meanwhile may still be served).',
+  }),
+  flag({
+    name: 'refusal-memory',
+    kind: 'duration',
+    commands: SERVER,
+    defaults: { server: '30s' },
+    help: 'How long a service account the credential service refused (NoAssociation, AccessDenied) is answered without asking again; 0s turns it off.',
   }),
   flag({
     name: 'rate-limit',

@@ -60,6 +60,10 @@ export interface ServerConfig extends CommonConfig {
   readonly nodeName: string | undefined;
   readonly podCheck: 'informer' | 'tokenreview' | 'off';
   readonly requirePodIp: boolean;
+  /** `--pod-watch-stale-after`, milliseconds. */
+  readonly podWatchStaleAfterMs: number;
+  /** `--refusal-memory`, milliseconds; 0 = off. */
+  readonly refusalMemoryMs: number;
   /** Requests per second per source address; 0 is off. */
   readonly rateLimit: number;
   /** Milliseconds. */
@@ -206,81 +210,101 @@ function convert(spec: FlagSpec, text: string, problems: string[]): Value {
   }
 }
 
+/** Reads the converted flag values by name. */
+interface Values {
+  str(name: string): string | undefined;
+  num(name: string): number;
+  url(name: string): URL | undefined;
+  flag(name: string): boolean;
+  hosts(): readonly string[];
+}
+
+function valuesOf(v: ReadonlyMap<string, Value>): Values {
+  return {
+    str: (name) => v.get(name) as string | undefined,
+    num: (name) => v.get(name) as number,
+    url: (name) => v.get(name) as URL | undefined,
+    flag: (name) => v.get(name) === true,
+    hosts: () => (v.get('bind-hosts') as readonly string[] | undefined) ?? [],
+  };
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
 function build(
   command: Exclude<Command, 'version'>,
   v: Map<string, Value>,
-  env: Readonly<Record<string, string | undefined>>,
+  env: Env,
   problems: string[],
   options: ParseOptions,
 ): Exclude<Config, { command: 'version' | 'help' }> {
-  const str = (name: string) => v.get(name) as string | undefined;
-  const num = (name: string) => v.get(name) as number;
-  const url = (name: string) => v.get(name) as URL | undefined;
-  const hosts = (v.get('bind-hosts') as readonly string[] | undefined) ?? [];
-  if (command === 'init') {
-    const interfaceName = str('interface') ?? '';
-    if (
-      interfaceName !== '' &&
-      (!/^[A-Za-z0-9_.-]{1,15}$/.test(interfaceName) || /^\.\.?$/.test(interfaceName))
-    )
-      problems.push(`--interface must be 1-15 letters, digits, "_", "." or "-", got "${interfaceName}"`);
-    problems.push(...bindHostProblems(hosts));
-    return { command, bindHosts: hosts, interfaceName };
+  const values = valuesOf(v);
+  switch (command) {
+    case 'init':
+      return buildInit(values, problems);
+    case 'webhook':
+      return buildWebhook(values, env, problems);
+    case 'server':
+      return buildServer(values, env, problems, options);
   }
+}
 
-  const common: CommonConfig = {
+function buildInit({ str, hosts }: Values, problems: string[]): InitConfig {
+  const interfaceName = str('interface') ?? '';
+  if (
+    interfaceName !== '' &&
+    (!/^[A-Za-z0-9_.-]{1,15}$/.test(interfaceName) || /^\.\.?$/.test(interfaceName))
+  )
+    problems.push(`--interface must be 1-15 letters, digits, "_", "." or "-", got "${interfaceName}"`);
+  problems.push(...bindHostProblems(hosts()));
+  return { command: 'init', bindHosts: hosts(), interfaceName };
+}
+
+/** The settings `server` and `webhook` share; every default comes from the flag table. */
+function buildCommon({ str, num }: Values): CommonConfig {
+  return {
     probeAddress: str('probe-address') ?? '',
     probePort: num('probe-port'),
     metricsAddress: str('metrics-address') ?? '',
     metricsPort: num('metrics-port'),
-    logLevel: str('log-level') ?? 'info',
+    logLevel: str('log-level') ?? '',
     shutdownGraceMs: num('shutdown-grace'),
     kubeconfig: str('kubeconfig'),
     associationsFile: str('associations'),
-    roleSource: (str('role-source') ?? 'file') as CommonConfig['roleSource'],
+    roleSource: str('role-source') as CommonConfig['roleSource'],
     audience: str('audience') ?? '',
   };
-  if (command === 'webhook') {
-    const tlsCertFile = str('tls-cert-file');
-    const tlsKeyFile = str('tls-key-file');
-    if (tlsCertFile === undefined || tlsKeyFile === undefined)
-      problems.push('webhook needs --tls-cert-file and --tls-key-file');
-    if (common.associationsFile === undefined && common.roleSource === 'file')
-      problems.push('webhook needs --associations (or --role-source annotation)');
-    const tokenExpirationMs = num('token-expiration');
-    if (tokenExpirationMs < 600_000) problems.push('--token-expiration must be at least 10m');
-    problems.push(...portProblems({ ...common, port: num('port') }, 'webhook'));
-    const webhookRegion = str('region') ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION);
-    problems.push(...clusterProblems(undefined, webhookRegion));
-    return {
-      ...common,
-      command,
-      port: num('port'),
-      tlsCertFile: tlsCertFile ?? '',
-      tlsKeyFile: tlsKeyFile ?? '',
-      tokenExpirationMs,
-      credentialsUri: url('credentials-uri') as URL,
-      noProxyAppend: v.get('no-proxy-append') === true,
-      region: webhookRegion,
-    };
-  }
+}
 
-  // Undefined when --exchange was given a value it does not know (that problem names the value).
-  const exchange = str('exchange') as ExchangeKind | undefined;
-  const clusterName = str('cluster-name');
-  // A flag whose value was refused already has its problem; "required" would only repeat it.
-  const reported = (name: string) => problems.some((p) => p.startsWith(`--${name} `));
-  if (clusterName === undefined && !reported('cluster-name'))
-    problems.push('--cluster-name (POD_IDENTITY_AGENT_CLUSTER_NAME) is required');
+function buildWebhook(values: Values, env: Env, problems: string[]): WebhookConfig {
+  const { str, num, url, flag } = values;
+  const common = buildCommon(values);
+  const tlsCertFile = str('tls-cert-file');
+  const tlsKeyFile = str('tls-key-file');
+  if (tlsCertFile === undefined || tlsKeyFile === undefined)
+    problems.push('webhook needs --tls-cert-file and --tls-key-file');
+  if (common.associationsFile === undefined && common.roleSource === 'file')
+    problems.push('webhook needs --associations (or --role-source annotation)');
+  const tokenExpirationMs = num('token-expiration');
+  if (tokenExpirationMs < 600_000) problems.push('--token-expiration must be at least 10m');
+  problems.push(...portProblems({ ...common, port: num('port') }, 'webhook'));
   const region = str('region') ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION);
-  if (region === undefined && !reported('region'))
-    problems.push('--region (POD_IDENTITY_AGENT_REGION) is required (or AWS_REGION)');
-  problems.push(...clusterProblems(clusterName, region));
-  if (hosts.length === 0 && !reported('bind-hosts'))
-    problems.push('--bind-hosts must name at least one address');
-  problems.push(...bindHostProblems(hosts));
-  problems.push(...portProblems({ ...common, port: num('port') }, 'server'));
+  problems.push(...clusterProblems(undefined, region));
+  return {
+    ...common,
+    command: 'webhook',
+    port: num('port'),
+    tlsCertFile: tlsCertFile ?? '',
+    tlsKeyFile: tlsKeyFile ?? '',
+    tokenExpirationMs,
+    credentialsUri: url('credentials-uri') as URL,
+    noProxyAppend: flag('no-proxy-append'),
+    region,
+  };
+}
 
+/** Where the token signing keys come from: `--jwks-file`, `--jwks-uri`, `--issuer` discovery, or the API server. */
+function buildKeySource({ str, url }: Values, problems: string[], options: ParseOptions): KeySource {
   const issuer = str('issuer');
   if (issuer !== undefined && !/^https?:\/\/[^\s]+$/.test(issuer))
     problems.push(`--issuer must be an http(s) URL, got "${issuer}"`);
@@ -292,28 +316,55 @@ function build(
     problems.push('--jwks-file and --jwks-uri need --issuer');
   if (jwksFile !== undefined && options.readText !== undefined)
     problems.push(...jwksFileProblems(jwksFile, options.readText));
-  const keySource: KeySource =
-    jwksFile !== undefined
-      ? { kind: 'file', path: jwksFile }
-      : jwksUri !== undefined
-        ? { kind: 'uri', uri: jwksUri }
-        : issuer !== undefined && URL.canParse(issuer)
-          ? { kind: 'discovery', issuer: new URL(issuer) }
-          : { kind: 'kubernetes' };
+  if (jwksFile !== undefined) return { kind: 'file', path: jwksFile };
+  if (jwksUri !== undefined) return { kind: 'uri', uri: jwksUri };
+  if (issuer !== undefined && URL.canParse(issuer)) return { kind: 'discovery', issuer: new URL(issuer) };
+  return { kind: 'kubernetes' };
+}
 
+/** Checks that the role sources fit the exchange (undefined: a value already refused). */
+function checkRoleSources(
+  exchange: ExchangeKind | undefined,
+  common: CommonConfig,
+  allowAnnotationRoles: boolean,
+  problems: string[],
+): void {
+  const { roleSource, associationsFile } = common;
   const sts = exchange !== undefined && exchange !== 'eks-auth';
-  const roleSource = common.roleSource;
-  if (sts && common.associationsFile === undefined && roleSource !== 'annotation')
+  if (sts && associationsFile === undefined && roleSource !== 'annotation')
     problems.push(`--exchange ${exchange} needs --associations`);
-  if (exchange === 'eks-auth' && (common.associationsFile !== undefined || roleSource !== 'file'))
+  if (exchange === 'eks-auth' && (associationsFile !== undefined || roleSource !== 'file'))
     problems.push(
       '--associations and --role-source apply only to the sts-* exchanges; EKS Auth owns associations on EKS',
     );
-  const allowAnnotationRoles = v.get('allow-annotation-roles') === true;
   if (exchange === 'sts-assume-role' && roleSource !== 'file' && !allowAnnotationRoles)
     problems.push(
       '--role-source annotation|both with sts-assume-role needs --allow-annotation-roles (see docs/any-cluster.md)',
     );
+}
+
+function buildServer(values: Values, env: Env, problems: string[], options: ParseOptions): ServerConfig {
+  const { str, num, url, flag, hosts } = values;
+  const common = buildCommon(values);
+  // Undefined when --exchange was given a value it does not know (that problem names the value).
+  const exchange = str('exchange') as ExchangeKind | undefined;
+  const clusterName = str('cluster-name');
+  // A flag whose value was refused already has its problem; "required" would only repeat it.
+  const reported = (name: string) => problems.some((p) => p.startsWith(`--${name} `));
+  if (clusterName === undefined && !reported('cluster-name'))
+    problems.push('--cluster-name (POD_IDENTITY_AGENT_CLUSTER_NAME) is required');
+  const region = str('region') ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION);
+  if (region === undefined && !reported('region'))
+    problems.push('--region (POD_IDENTITY_AGENT_REGION) is required (or AWS_REGION)');
+  problems.push(...clusterProblems(clusterName, region));
+  const bindHosts = hosts();
+  if (bindHosts.length === 0 && !reported('bind-hosts'))
+    problems.push('--bind-hosts must name at least one address');
+  problems.push(...bindHostProblems(bindHosts));
+  problems.push(...portProblems({ ...common, port: num('port') }, 'server'));
+  const keySource = buildKeySource(values, problems, options);
+  const allowAnnotationRoles = flag('allow-annotation-roles');
+  checkRoleSources(exchange, common, allowAnnotationRoles, problems);
 
   const nodeName = str('node-name');
   const inCluster = env.KUBERNETES_SERVICE_HOST !== undefined || common.kubeconfig !== undefined;
@@ -321,7 +372,7 @@ function build(
     (inCluster && nodeName !== undefined ? 'informer' : 'off')) as ServerConfig['podCheck'];
   if (podCheck === 'informer' && nodeName === undefined)
     problems.push('--pod-check informer needs --node-name');
-  const requirePodIp = v.get('require-pod-ip') === true;
+  const requirePodIp = flag('require-pod-ip');
   if (requirePodIp && podCheck !== 'informer') problems.push('--require-pod-ip needs --pod-check informer');
   const maxCacheSize = num('max-cache-size');
   if (maxCacheSize < 1) problems.push('--max-cache-size must be at least 1');
@@ -329,8 +380,8 @@ function build(
 
   return {
     ...common,
-    command,
-    bindHosts: hosts,
+    command: 'server',
+    bindHosts,
     port: num('port'),
     exchange: exchange as ExchangeKind,
     clusterName: clusterName ?? '',
@@ -340,11 +391,13 @@ function build(
     stsEndpoint: url('sts-endpoint') ?? upstream.stsEndpoint,
     upstream: upstream.network,
     allowAnnotationRoles,
-    issuer,
+    issuer: str('issuer'),
     keySource,
     nodeName,
     podCheck,
     requirePodIp,
+    podWatchStaleAfterMs: num('pod-watch-stale-after'),
+    refusalMemoryMs: num('refusal-memory'),
     rateLimit: num('rate-limit'),
     minRemainingMs: num('min-remaining'),
     maxCacheSize,

@@ -1,4 +1,4 @@
-import { toSigningKeySet } from '../auth/jwks.js';
+import { toSigningKeySet } from '../checks/jwks.js';
 
 /**
  * Start-up checks of a parsed server or webhook configuration that no single flag can make: clashing

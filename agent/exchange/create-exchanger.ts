@@ -9,17 +9,17 @@ import { EksAuthClient } from './eks-auth-client.js';
 import { createEksAuthExchanger, type EksAuthSender } from './eks-auth-exchanger.js';
 import type { RetryOptions } from './retry.js';
 import { createStsAssumeRoleExchanger } from './sts-assume-role.js';
-import type { StsLogger } from './sts-call.js';
 import type { ChainedStsFactory } from './sts-chain.js';
 import { createStsApi } from './sts-client.js';
 import { createStsWebIdentityExchanger } from './sts-web-identity.js';
+import type { UpstreamCallDeps } from './upstream-call.js';
 import type { UpstreamHealth } from './upstream-health.js';
 
 /** What {@link createExchanger} builds from besides the config. */
 export interface ExchangerDeps {
   readonly metrics: Pick<Metrics, 'upstreamRequests' | 'upstreamDuration'>;
   readonly clock: Clock;
-  readonly logger?: StsLogger | undefined;
+  readonly logger?: UpstreamCallDeps['logger'];
   /** Required for the `sts-*` exchanges: the associations (file, annotations, or both combined). */
   readonly associations?: AssociationResolver | undefined;
   /** The agent's own AWS credentials (EKS Auth, sts-assume-role). Default: the SDK's default chain. */

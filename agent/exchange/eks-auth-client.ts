@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { checkInteger, checkRegion } from '../checks/option-checks.js';
+import { withDeadline } from '../deadline.js';
 import { createUpstreamAgents, type UpstreamRoute } from '../upstream/upstream-agents.js';
-import { withDeadline } from './deadline.js';
 import {
   type ByteResponse,
   createHttpTransport,

@@ -1,9 +1,7 @@
 import { AgentError, isAgentError } from '../errors.js';
 import { MalformedResponseError } from './eks-auth-response.js';
+import type { ClassifiedError as UpstreamFailure, UpstreamOutcome } from './upstream-call.js';
 import type { UpstreamProblem } from './upstream-health.js';
-
-/** `outcome` label of `pod_identity_upstream_requests_total`. */
-export type UpstreamOutcome = 'success' | 'denied' | 'throttled' | 'unavailable' | 'error';
 
 /**
  * Why a call failed, when it is one of the causes an operator must tell apart: the first three
@@ -11,10 +9,8 @@ export type UpstreamOutcome = 'success' | 'denied' | 'throttled' | 'unavailable'
  */
 export type FailureReason = UpstreamProblem | 'no-association';
 
-/** A classified upstream failure: what to throw, how to count it, and its cause when known. */
-export interface ClassifiedError {
-  readonly error: AgentError;
-  readonly outcome: UpstreamOutcome;
+/** A classified EKS Auth failure: what to throw, how to count it, and its cause when known. */
+export interface ClassifiedError extends UpstreamFailure {
   readonly reason?: FailureReason | undefined;
 }
 
@@ -39,7 +35,7 @@ const MESSAGES: Readonly<Record<FailureReason, string>> = {
   'no-association': 'No Pod Identity association in EKS for this service account.',
 };
 
-/** The caller or the token is refused: retrying cannot help (reference.md's error list). */
+/** The caller or the token is refused: retrying cannot help. */
 const DENIED = new Set([
   'AccessDenied',
   'InvalidTokenException',
@@ -83,8 +79,8 @@ function httpStatus(error: unknown): number | undefined {
 }
 
 /**
- * Maps anything `EksAuthClient.send` (or `fromEksAuthResponse`) throws to an `AgentError` (contract
- * §1 table) with `retryable` set, and a metrics outcome. The original error becomes the `cause`:
+ * Maps anything `EksAuthClient.send` (or `fromEksAuthResponse`) throws to an `AgentError` (the error
+ * table in docs/api.md) with `retryable` set, and a metrics outcome. The original error becomes the `cause`:
  * its message is the error type, never the token or upstream text.
  */
 export function classifyEksAuthError(error: unknown): ClassifiedError {

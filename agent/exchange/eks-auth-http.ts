@@ -26,7 +26,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /**
  * Default most sockets to the EKS Auth endpoint. At node boot every pod misses at once (one call per
  * pod thanks to single-flight, up to ~250 pods a node): with fewer sockets the calls queue, and the
- * per-attempt deadline, which also runs while a call waits for a socket, retries them (issue 7 burst).
+ * per-attempt deadline, which also runs while a call waits for a socket, retries them (the node-boot burst of docs/performance.md).
  */
 export const DEFAULT_MAX_SOCKETS = 256;
 

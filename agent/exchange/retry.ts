@@ -1,17 +1,26 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { checkInteger, checkMilliseconds } from '../checks/option-checks.js';
+import { withDeadline } from '../deadline.js';
 import { isAgentError } from '../errors.js';
-import { withDeadline } from './deadline.js';
+
+/** Default total attempts, first included: 3, as the EKS Pod Identity Agent makes. */
+export const DEFAULT_ATTEMPTS = 3;
+/** Default backoff base, milliseconds: attempt n waits up to base * 2^(n-1). */
+export const DEFAULT_BASE_DELAY_MS = 100;
+/** Default cap of one backoff, milliseconds. */
+export const DEFAULT_MAX_DELAY_MS = 1000;
+/** Default deadline of one attempt, milliseconds. */
+export const DEFAULT_PER_ATTEMPT_TIMEOUT_MS = 1500;
 
 /** How {@link withRetry} retries. Every field is optional. */
 export interface RetryOptions {
-  /** Total attempts, first included. Default 3 (as the reference agent). */
+  /** Total attempts, first included. Default {@link DEFAULT_ATTEMPTS}. */
   readonly attempts?: number;
-  /** Backoff base in milliseconds: attempt n waits up to base * 2^(n-1). Default 100. */
+  /** Backoff base in milliseconds. Default {@link DEFAULT_BASE_DELAY_MS}. */
   readonly baseDelayMs?: number;
-  /** Cap of one backoff in milliseconds. Default 1000. */
+  /** Cap of one backoff in milliseconds. Default {@link DEFAULT_MAX_DELAY_MS}. */
   readonly maxDelayMs?: number;
-  /** Deadline of one attempt in milliseconds. Default 1500. */
+  /** Deadline of one attempt in milliseconds. Default {@link DEFAULT_PER_ATTEMPT_TIMEOUT_MS}. */
   readonly perAttemptTimeoutMs?: number;
   /** Uniform random in [0, 1) for the jitter. Default `Math.random`. */
   readonly random?: () => number;
@@ -30,10 +39,10 @@ const sleepTimer = (ms: number, signal?: AbortSignal): Promise<void> =>
 /** Applies defaults and checks values; throws a `TypeError` naming the bad option. */
 export function resolveRetryOptions(options: RetryOptions = {}): ResolvedRetryOptions {
   const resolved: ResolvedRetryOptions = {
-    attempts: options.attempts ?? 3,
-    baseDelayMs: options.baseDelayMs ?? 100,
-    maxDelayMs: options.maxDelayMs ?? 1000,
-    perAttemptTimeoutMs: options.perAttemptTimeoutMs ?? 1500,
+    attempts: options.attempts ?? DEFAULT_ATTEMPTS,
+    baseDelayMs: options.baseDelayMs ?? DEFAULT_BASE_DELAY_MS,
+    maxDelayMs: options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS,
+    perAttemptTimeoutMs: options.perAttemptTimeoutMs ?? DEFAULT_PER_ATTEMPT_TIMEOUT_MS,
     random: options.random ?? Math.random,
     sleep: options.sleep ?? sleepTimer,
   };
@@ -51,8 +60,8 @@ export function backoffDelay(retry: number, options: ResolvedRetryOptions): numb
 }
 
 /**
- * Runs `fn` until it succeeds, retrying only an `AgentError` with `retryable: true` (STYLE.md: retry
- * reads that flag and nothing else), at most `attempts` times, with full-jitter backoff. Each attempt
+ * Runs `fn` until it succeeds, retrying only an `AgentError` with `retryable: true` (retry reads that
+ * flag and nothing else, so one classification decides everywhere), at most `attempts` times, with full-jitter backoff. Each attempt
  * gets a signal that aborts at `perAttemptTimeoutMs` or when the outer `signal` aborts; its timer is
  * cleared when the attempt settles. The last error is rethrown as is.
  */

@@ -2,13 +2,14 @@ import type { AssociationResolver } from '../associations/association.js';
 import type { VerifiedToken } from '../auth/token-verifier.js';
 import { AgentError } from '../errors.js';
 import type { CredentialExchanger, RoleCredentials } from './credential-exchanger.js';
-import { callSts, type StsCallDeps, toRoleCredentials } from './sts-call.js';
+import { callSts, toRoleCredentials } from './sts-call.js';
 import { type ChainedStsFactory, chainToTarget, firstSessionSeconds } from './sts-chain.js';
 import type { StsApi } from './sts-client.js';
 import { randomSuffix, sessionName, sessionPolicy, sessionTags } from './sts-session.js';
+import type { UpstreamCallDeps } from './upstream-call.js';
 
 /** Options of {@link createStsAssumeRoleExchanger}. */
-export interface StsAssumeRoleOptions extends StsCallDeps {
+export interface StsAssumeRoleOptions extends UpstreamCallDeps {
   /** STS client signing with the agent's own credentials (default chain). */
   readonly sts: StsApi;
   /** STS client factory for the chained call into `targetRoleArn`. */
@@ -24,7 +25,7 @@ export interface StsAssumeRoleOptions extends StsCallDeps {
 
 /**
  * `--exchange sts-assume-role`: the agent's credentials call `sts:AssumeRole` for the role the
- * associations give the pod's service account, with the session name and tags of contract §5, the
+ * associations give the pod's service account, with the session name and tags of docs/any-cluster.md, the
  * association's duration and session policy, then chain into `targetRoleArn` when set. A service
  * account without association fails with `NoAssociation` before any STS call.
  */

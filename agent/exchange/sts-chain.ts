@@ -1,8 +1,9 @@
 import type { Association } from '../associations/association.js';
 import type { RoleCredentials } from './credential-exchanger.js';
-import { callSts, type StsCallDeps, toRoleCredentials } from './sts-call.js';
+import { callSts, toRoleCredentials } from './sts-call.js';
 import type { StsApi } from './sts-client.js';
 import { CHAINED_MAX_SECONDS, INTERMEDIATE_SECONDS, sessionPolicy } from './sts-session.js';
+import type { UpstreamCallDeps } from './upstream-call.js';
 
 /** Builds an STS client signing with the given session's credentials (for role chaining). */
 export type ChainedStsFactory = (credentials: RoleCredentials) => StsApi;
@@ -26,7 +27,7 @@ export async function chainToTarget(
   association: Association,
   roleSessionName: string,
   createChainedSts: ChainedStsFactory,
-  deps: StsCallDeps,
+  deps: UpstreamCallDeps,
   signal: AbortSignal | undefined,
 ): Promise<RoleCredentials> {
   const target = association.targetRoleArn;

@@ -8,8 +8,8 @@ import type {
 } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { checkInteger, checkRegion } from '../checks/option-checks.js';
+import { withDeadline } from '../deadline.js';
 import { createUpstreamAgents, type UpstreamRoute } from '../upstream/upstream-agents.js';
-import { withDeadline } from './deadline.js';
 
 /** Default deadline of one STS request, milliseconds (connect to last byte). */
 export const DEFAULT_STS_TIMEOUT_MS = 5000;

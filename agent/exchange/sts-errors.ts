@@ -40,7 +40,7 @@ interface SdkErrorShape {
 }
 
 /**
- * Maps anything an STS call threw to an `AgentError` (contract §1): denials are `AccessDenied`
+ * Maps anything an STS call threw to an `AgentError` (docs/api.md): denials are `AccessDenied`
  * (not retryable), throttling is `Throttled` (retryable), 5xx, network failures, timeouts and
  * missing agent credentials are `UpstreamUnavailable` (retryable). The original error is kept only
  * as `cause`; its text never reaches a client.

@@ -19,7 +19,7 @@ export function randomSuffix(): string {
 }
 
 /**
- * `eks-<cluster>-<pod>-<random>` (contract §5), with characters STS refuses replaced by `-` and the
+ * `eks-<cluster>-<pod>-<random>` (docs/any-cluster.md), with characters STS refuses replaced by `-` and the
  * cluster and pod part cut so that the whole stays within 64 characters and the random part survives.
  */
 export function sessionName(clusterName: string, podName: string, random: string = randomSuffix()): string {

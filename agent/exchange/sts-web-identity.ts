@@ -2,13 +2,14 @@ import type { AssociationResolver } from '../associations/association.js';
 import type { VerifiedToken } from '../auth/token-verifier.js';
 import { AgentError } from '../errors.js';
 import type { CredentialExchanger, RoleCredentials } from './credential-exchanger.js';
-import { callSts, type StsCallDeps, toRoleCredentials } from './sts-call.js';
+import { callSts, toRoleCredentials } from './sts-call.js';
 import { type ChainedStsFactory, chainToTarget, firstSessionSeconds } from './sts-chain.js';
 import type { StsApi } from './sts-client.js';
 import { randomSuffix, sessionName, sessionPolicy } from './sts-session.js';
+import type { UpstreamCallDeps } from './upstream-call.js';
 
 /** Options of {@link createStsWebIdentityExchanger}. */
-export interface StsWebIdentityOptions extends StsCallDeps {
+export interface StsWebIdentityOptions extends UpstreamCallDeps {
   /** STS client; `AssumeRoleWithWebIdentity` is unsigned, so it needs no agent credentials. */
   readonly sts: StsApi;
   /** STS client factory for the chained call into `targetRoleArn`. */

@@ -38,7 +38,7 @@ class InitStop extends Error {
 /**
  * Idempotently puts every `--bind-hosts` address (/32 or /128) on the dummy interface `--interface`
  * and brings it up, for the DaemonSet's init container. Needs `CAP_NET_ADMIN` only when something must
- * change. IPv6 addresses are skipped with a warning when the node has IPv6 off (contract §1).
+ * change. IPv6 addresses are skipped with a warning when the node has IPv6 off (docs/api.md).
  * Never throws: resolves with an {@link INIT_EXIT} code after logging why.
  */
 export async function runInit(config: InitConfig, deps: InitDeps = {}): Promise<number> {

@@ -1,5 +1,6 @@
 import type { KubernetesObject, ListWatch } from '@kubernetes/client-node';
 import type { Log } from '../log/logger.js';
+import { systemTimers, type Timers } from '../timers.js';
 
 /** First delay before listing again after a failed list or watch, milliseconds; doubles up to 30 s. */
 export const DEFAULT_RETRY_DELAY_MS = 1_000;
@@ -14,6 +15,10 @@ export interface KeepWatchingOptions {
   readonly retryDelayMs: number;
   /** Called once, after the first complete list. */
   readonly onSynced: () => void;
+  /** Milliseconds since the epoch, for {@link Watching.failingForMs}. Default `Date.now`. */
+  readonly now?: (() => number) | undefined;
+  /** Schedules the retries. Default {@link systemTimers} (unref'd). */
+  readonly timers?: Timers | undefined;
 }
 
 /** A list + watch that keeps going. */
@@ -22,6 +27,8 @@ export interface Watching {
   start(): void;
   /** True once the first list has been loaded (readiness). */
   isSynced(): boolean;
+  /** Milliseconds since the list or watch first failed without recovering since; 0 while it works. */
+  failingForMs(): number;
   stop(): Promise<void>;
 }
 
@@ -34,32 +41,42 @@ export function keepWatching<T extends KubernetesObject>(
   informer: ListWatch<T>,
   options: KeepWatchingOptions,
 ): Watching {
-  const { what, logger, onSynced } = options;
+  const { what, logger, onSynced, timers = systemTimers } = options;
   let synced = false;
   let stopped = false;
   let delay = options.retryDelayMs;
-  let retry: NodeJS.Timeout | undefined;
+  let retry: unknown;
+  const now = options.now ?? Date.now;
+  /** When the current run of failures began. */
+  let failingSince: number | undefined;
+  /** Failures so far: a start() that saw one did not succeed, whatever resource version it kept. */
+  let failures = 0;
 
   informer.on('error', (error: unknown) => {
     if (stopped) return;
+    failures += 1;
+    failingSince ??= now();
     logger.warn(
       { err: describeKubeError(error), retryInMs: delay },
       `${what} failed; keeping known state and retrying`,
     );
-    retry = setTimeout(() => {
+    retry = timers.setTimeout(() => {
       retry = undefined;
       void begin();
     }, delay);
-    retry.unref();
     delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS);
   });
 
   async function begin(): Promise<void> {
     if (stopped) return;
+    const before = failures;
     await informer.start();
-    // start() resolves after the list and the opening of the watch, or after an error.
-    if (informer.latestResourceVersion() === '') return;
+    // start() resolves after the list and the opening of the watch, or after an error. After the
+    // first list, a restart goes straight to the watch and keeps the resource version even when the
+    // watch fails: only the absence of a new failure means it worked.
+    if (informer.latestResourceVersion() === '' || failures !== before) return;
     delay = options.retryDelayMs;
+    failingSince = undefined;
     if (!synced) {
       synced = true;
       onSynced();
@@ -72,9 +89,10 @@ export function keepWatching<T extends KubernetesObject>(
       void begin();
     },
     isSynced: () => synced,
+    failingForMs: () => (failingSince === undefined ? 0 : Math.max(0, now() - failingSince)),
     async stop() {
       stopped = true;
-      if (retry !== undefined) clearTimeout(retry);
+      if (retry !== undefined) timers.clearTimeout(retry);
       await informer.stop();
     },
   };

@@ -8,7 +8,7 @@ export const DEFAULT_MAX_ADDRESSES = 10_000;
 export interface RateLimiterOptions {
   /** Sustained requests per second per address; a positive integer. */
   readonly ratePerSecond: number;
-  /** Bucket size, requests. Default twice `ratePerSecond` (contract §2 `--rate-limit`). */
+  /** Bucket size, requests. Default twice `ratePerSecond` (docs/configuration.md `--rate-limit`). */
   readonly burst?: number | undefined;
   readonly clock: Clock;
   /** Most addresses remembered; the least recently seen is forgotten first. Default {@link DEFAULT_MAX_ADDRESSES}. */
@@ -20,7 +20,7 @@ export interface RateLimiterOptions {
   readonly idleMs?: number | undefined;
 }
 
-/** A token bucket per source address (security.md threat 9). */
+/** A token bucket per source address (docs/security.md threat 9). */
 export interface RateLimiter {
   /** Takes one token for `address`; false when its bucket is empty. */
   take(address: string): boolean;

@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { type Clock, systemClock } from '../clock.js';
 import { scrubObject, scrubText, serializeError } from './redact.js';
 
 /** The logging surface components depend on (pino-compatible). */
@@ -15,13 +16,18 @@ export interface Log {
  *
  * @param level pino level (`info` by default in the CLI).
  * @param destination where lines go; stdout when omitted.
+ * @param clock the time of each line (`"time"`, ISO 8601 UTC). Default the wall clock.
  */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+export function createLogger(
+  level: string,
+  destination?: DestinationStream,
+  clock: Clock = systemClock,
+): Logger {
   return pino(
     {
       level,
       base: { service: 'pod-identity-agent' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: () => `,"time":"${new Date(clock.now()).toISOString()}"`,
       messageKey: 'msg',
       serializers: { err: serializeError, error: serializeError },
       formatters: {

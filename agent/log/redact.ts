@@ -1,5 +1,5 @@
 /**
- * Scrubbing of secrets from anything that may be logged (security.md threat 8). Tokens, secret keys
+ * Scrubbing of secrets from anything that may be logged (docs/security.md threat 8). Tokens, secret keys
  * and session tokens must never reach a log line, including inside SDK error objects, whose messages
  * and metadata are not under our control.
  */

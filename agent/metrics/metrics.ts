@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 const UPSTREAM_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** The agent's metrics (contract §3), registered on an app-owned registry. */
+/** The agent's metrics (docs/metrics.md), registered on an app-owned registry. */
 export interface Metrics {
   readonly registry: Registry;
   readonly requests: Counter<'code'>;
@@ -16,10 +16,11 @@ export interface Metrics {
   readonly tokenValidations: Counter<'result'>;
   readonly jwksRefreshes: Counter<'result'>;
   readonly associationsReloads: Counter<'result'>;
+  readonly logLinesDropped: Counter;
   readonly upstreamProblem: Gauge<'reason'>;
 }
 
-/** Creates every series of contract §3 on `registry` (never prom-client's global one). */
+/** Creates every series of docs/metrics.md on `registry` (never prom-client's global one). */
 export function createMetrics(registry: Registry): Metrics {
   const registers = [registry];
   return {
@@ -74,6 +75,11 @@ export function createMetrics(registry: Registry): Metrics {
       registers,
     }),
     associationsReloads: createAssociationsReloads(registry),
+    logLinesDropped: new Counter({
+      name: 'pod_identity_log_lines_dropped_total',
+      help: 'Log lines dropped because more than the log buffer holds was written in one event-loop turn.',
+      registers,
+    }),
     upstreamProblem: new Gauge({
       name: 'pod_identity_upstream_problem',
       help: 'Whether the last EKS Auth answer showed a problem that fails every pod of the node, by reason.',

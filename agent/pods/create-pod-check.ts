@@ -12,7 +12,8 @@ import { createReviewPodChecker } from './review-pod-checker.js';
 
 /** Options of {@link createPodCheck}. */
 export interface PodCheckOptions {
-  readonly config: Pick<ServerConfig, 'podCheck' | 'nodeName' | 'requirePodIp' | 'audience'>;
+  readonly config: Pick<ServerConfig, 'podCheck' | 'nodeName' | 'requirePodIp' | 'audience'> &
+    Partial<Pick<ServerConfig, 'podWatchStaleAfterMs'>>;
   /** Loads the API server's address and credentials (only called when the check is on). */
   readonly kubeConfig: () => KubeConfig;
   readonly clock: Clock;
@@ -35,7 +36,8 @@ export function createPodCheck(options: PodCheckOptions): PodChecker | undefined
   if (config.podCheck === 'off') return undefined;
   const kubeConfig = options.kubeConfig();
   const reviewer = options.reviewer ?? createKubeTokenReviewer({ kubeConfig, audience: config.audience });
-  const reviews = createReviewMemo({ reviewer, clock });
+  // A token from another node is never served: the review must place its pod on this node.
+  const reviews = createReviewMemo({ reviewer, clock, nodeName: config.nodeName });
   if (config.podCheck === 'tokenreview') return createReviewPodChecker(reviews, metrics);
   if (config.nodeName === undefined) throw new Error('--pod-check informer needs --node-name');
   const store = createPodStore({ onGone: options.onPodGone });
@@ -45,6 +47,7 @@ export function createPodCheck(options: PodCheckOptions): PodChecker | undefined
     store,
     logger,
     retryDelayMs: options.retryDelayMs,
+    clock,
   });
   informer.start();
   return createInformerPodChecker({
@@ -53,5 +56,6 @@ export function createPodCheck(options: PodCheckOptions): PodChecker | undefined
     reviews,
     metrics,
     requirePodIp: config.requirePodIp,
+    staleAfterMs: config.podWatchStaleAfterMs,
   });
 }

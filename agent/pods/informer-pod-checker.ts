@@ -10,11 +10,13 @@ import { isPodAddress } from './source-address.js';
 
 /** Default time a request waits for the watch to deliver its pod's IP (`--require-pod-ip`), milliseconds. */
 export const DEFAULT_POD_WAIT_MS = 2_000;
+/** Default time the pod watch may fail before readiness turns unhealthy (`--pod-watch-stale-after`), milliseconds. */
+export const DEFAULT_STALE_AFTER_MS = 60_000;
 
 /** Options of {@link createInformerPodChecker}. */
 export interface InformerPodCheckerOptions {
   readonly store: PodStore;
-  readonly informer: Pick<PodInformer, 'isSynced' | 'stop'>;
+  readonly informer: Pick<PodInformer, 'isSynced' | 'stop'> & Partial<Pick<PodInformer, 'failingForMs'>>;
   /** Confirms pods the informer has not seen yet. */
   readonly reviews: ReviewMemo;
   readonly metrics: Pick<Metrics, 'tokenValidations'>;
@@ -25,6 +27,11 @@ export interface InformerPodCheckerOptions {
    * `requirePodIp` for a pod not seen yet or without an IP. Milliseconds, default {@link DEFAULT_POD_WAIT_MS}.
    */
   readonly podWaitMs?: number | undefined;
+  /**
+   * How long the watch may keep failing before readiness says so: past it, pods deleted meanwhile
+   * may still be served. Milliseconds, default {@link DEFAULT_STALE_AFTER_MS}.
+   */
+  readonly staleAfterMs?: number | undefined;
 }
 
 const sameObject = (pod: PodRecord, id: PodIdentity) =>
@@ -34,7 +41,7 @@ const sameObject = (pod: PodRecord, id: PodIdentity) =>
 const hasAddress = (pod: PodRecord) => pod.hostNetwork || pod.ips.length > 0;
 
 /**
- * The live-pod check against this node's informer (security.md threat 4): a Map lookup per request.
+ * The live-pod check against this node's informer (docs/security.md threat 4): a Map lookup per request.
  * A uid seen and gone is refused at once; a uid not seen yet is confirmed with one TokenReview
  * (memoized), because pods start faster than watches deliver. Terminating pods stay live until
  * deleted. With `requirePodIp`, the pod must be known with an IP (waiting up to `podWaitMs` for the
@@ -44,6 +51,7 @@ const hasAddress = (pod: PodRecord) => pod.hostNetwork || pod.ips.length > 0;
 export function createInformerPodChecker(options: InformerPodCheckerOptions): PodChecker {
   const { store, informer, reviews, metrics, requirePodIp } = options;
   const podWaitMs = checkInteger('podWaitMs', options.podWaitMs ?? DEFAULT_POD_WAIT_MS, 0);
+  const staleAfterMs = checkInteger('staleAfterMs', options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS);
   const refuse = (result: string, why: string): never => {
     metrics.tokenValidations.inc({ result });
     throw new AgentError('TokenNotBound', { cause: new Error(why) });
@@ -73,6 +81,10 @@ export function createInformerPodChecker(options: InformerPodCheckerOptions): Po
       // about every pod of the node at once.
       else if (pod === undefined && !informer.isSynced())
         pod = await store.waitFor(identity.podUid, () => true, podWaitMs);
+      // Without a node claim only the watch of this node's pods, or a review that names the node,
+      // places the pod here: give the watch its chance first (old clusters' reviews name no node).
+      if (pod === undefined && identity.nodeName === undefined && !requirePodIp)
+        pod = await store.waitFor(identity.podUid, () => true, podWaitMs);
       if (pod === undefined) {
         if (requirePodIp) return refuse('pod_not_found', 'the pod is not known on this node');
         if (!(await reviews.isAlive(verified)))
@@ -83,7 +95,13 @@ export function createInformerPodChecker(options: InformerPodCheckerOptions): Po
       if (requirePodIp && !pod.hostNetwork && !isPodAddress(context.sourceAddress, pod.ips))
         return refuse('pod_ip_mismatch', "the source address is not the pod's IP");
     },
-    notReadyReason: () => (informer.isSynced() ? undefined : 'pods of this node not listed yet'),
+    notReadyReason: () => {
+      if (!informer.isSynced()) return 'pods of this node not listed yet';
+      const failingMs = informer.failingForMs?.() ?? 0;
+      return failingMs > staleAfterMs
+        ? `pod watch failing for ${Math.round(failingMs / 1000)} s: pods deleted meanwhile may still be served`
+        : undefined;
+    },
     close: () => informer.stop(),
   };
 }

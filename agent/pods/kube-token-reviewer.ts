@@ -1,6 +1,8 @@
 import { AuthenticationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { checkInteger } from '../checks/option-checks.js';
+import { withDeadline } from '../deadline.js';
 import { AgentError } from '../errors.js';
+import { abortOn } from '../kube/abort-on.js';
 import { describeKubeError } from '../kube/keep-watching.js';
 import type { TokenReviewer, TokenReviewResult } from './pod-checker.js';
 
@@ -8,6 +10,8 @@ import type { TokenReviewer, TokenReviewResult } from './pod-checker.js';
 export const DEFAULT_REVIEW_TIMEOUT_MS = 5_000;
 /** The user-info extra in which the API server names the pod a bound token belongs to. */
 export const POD_UID_EXTRA = 'authentication.kubernetes.io/pod-uid';
+/** The user-info extra in which the API server names the node of a token's pod (Kubernetes 1.30+). */
+export const NODE_NAME_EXTRA = 'authentication.kubernetes.io/node-name';
 
 /** Options of {@link createKubeTokenReviewer}. */
 export interface KubeTokenReviewerOptions {
@@ -30,29 +34,33 @@ export function createKubeTokenReviewer(options: KubeTokenReviewerOptions): Toke
 
   return {
     async review(token): Promise<TokenReviewResult> {
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`TokenReview took over ${timeoutMs} ms`)), timeoutMs);
-      });
+      let deadline: AbortSignal | undefined;
       try {
-        const answer = await Promise.race([
-          api.createTokenReview({
-            body: {
-              apiVersion: 'authentication.k8s.io/v1',
-              kind: 'TokenReview',
-              spec: { token, audiences: [audience] },
+        const answer = await withDeadline(timeoutMs, undefined, (signal) => {
+          deadline = signal;
+          return api.createTokenReview(
+            {
+              body: {
+                apiVersion: 'authentication.k8s.io/v1',
+                kind: 'TokenReview',
+                spec: { token, audiences: [audience] },
+              },
             },
-          }),
-          deadline,
-        ]);
+            abortOn(signal),
+          );
+        });
         const status = answer.status;
         const authenticated = status?.authenticated === true && (status.audiences ?? []).includes(audience);
-        return { authenticated, podUid: status?.user?.extra?.[POD_UID_EXTRA]?.[0] };
+        const extra = status?.user?.extra;
+        return {
+          authenticated,
+          podUid: extra?.[POD_UID_EXTRA]?.[0],
+          nodeName: extra?.[NODE_NAME_EXTRA]?.[0],
+        };
       } catch (cause) {
         // The client's error may quote the request body, which holds the token: keep only the status.
-        throw new AgentError('UpstreamUnavailable', { retryable: true, cause: describe(cause) });
-      } finally {
-        clearTimeout(timer);
+        const why = deadline?.aborted ? new Error(`TokenReview took over ${timeoutMs} ms`) : describe(cause);
+        throw new AgentError('UpstreamUnavailable', { retryable: true, cause: why });
       }
     },
   };

@@ -1,7 +1,7 @@
 import type { VerifiedToken, VerifyContext } from '../auth/token-verifier.js';
 
 /**
- * Role: confirms that a verified token belongs to a live pod of this node (security.md threat 4) and,
+ * Role: confirms that a verified token belongs to a live pod of this node (docs/security.md threat 4) and,
  * when source binding is on, that the request comes from that pod's IP. Throws `AgentError`
  * (`TokenNotBound` when the pod is gone or the address is wrong, `UpstreamUnavailable` or `Throttled`
  * when the API server cannot answer now).
@@ -40,6 +40,8 @@ export interface TokenReviewResult {
   readonly authenticated: boolean;
   /** `status.user.extra["authentication.kubernetes.io/pod-uid"]`, when the API server sets it. */
   readonly podUid?: string | undefined;
+  /** `status.user.extra["authentication.kubernetes.io/node-name"]`, set by API servers 1.30+. */
+  readonly nodeName?: string | undefined;
 }
 
 /** Role: asks the API server about a token (authentication.k8s.io/v1 TokenReview). */

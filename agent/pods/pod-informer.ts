@@ -1,5 +1,6 @@
 import { CoreV1Api, type KubeConfig, ListWatch, type V1Pod, Watch } from '@kubernetes/client-node';
 import { checkInteger } from '../checks/option-checks.js';
+import type { Clock } from '../clock.js';
 import { DEFAULT_RETRY_DELAY_MS, keepWatching, type Watching } from '../kube/keep-watching.js';
 import type { Log } from '../log/logger.js';
 import type { PodStore } from './pod-store.js';
@@ -21,6 +22,8 @@ export interface PodInformerOptions {
   readonly logger: InformerLogger;
   /** First retry delay, milliseconds. Default {@link DEFAULT_RETRY_DELAY_MS}. */
   readonly retryDelayMs?: number | undefined;
+  /** For how long the watch has been failing. Default: the wall clock. */
+  readonly clock?: Clock | undefined;
 }
 
 /** A list + watch of this node's pods feeding a {@link PodStore}. */
@@ -65,6 +68,7 @@ export function createPodInformer(options: PodInformerOptions): PodInformer {
     what: 'pod watch',
     logger,
     retryDelayMs: firstDelay,
+    now: options.clock === undefined ? undefined : () => (options.clock as Clock).now(),
     onSynced: () => logger.info({ nodeName, pods: store.size }, 'pods of this node listed'),
   });
 }

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { checkInteger } from '../checks/option-checks.js';
+import { systemTimers, type Timers } from '../timers.js';
 import type { PodRecord } from './pod-checker.js';
 import { isFinished, type PodLike, toPodRecord } from './pod-record.js';
 
@@ -14,6 +15,8 @@ export interface PodStoreOptions {
   readonly onGone?: ((uid: string) => void) | undefined;
   /** Gone uids remembered. Default {@link DEFAULT_GONE_MEMORY}. */
   readonly goneMemory?: number | undefined;
+  /** Times out waiters. Default {@link systemTimers}. */
+  readonly timers?: Timers | undefined;
 }
 
 /** The live pods of this node by uid, fed by the informer's events. */
@@ -46,6 +49,7 @@ interface Waiter {
  * (StatefulSets) makes the old uid gone even if its delete event was missed.
  */
 export function createPodStore(options: PodStoreOptions = {}): PodStore {
+  const timers = options.timers ?? systemTimers;
   const goneMemory = checkInteger('goneMemory', options.goneMemory ?? DEFAULT_GONE_MEMORY);
   const pods = new Map<string, PodRecord>();
   const uidByName = new Map<string, string>();
@@ -100,13 +104,13 @@ export function createPodStore(options: PodStoreOptions = {}): PodStore {
         const waiter: Waiter = {
           ready,
           resolve: (pod) => {
-            clearTimeout(timer);
+            timers.clearTimeout(timer);
             if (set.delete(waiter)) waiting--;
             if (set.size === 0) waiters.delete(uid);
             resolve(pod);
           },
         };
-        const timer = setTimeout(() => waiter.resolve(pods.get(uid)), timeoutMs);
+        const timer = timers.setTimeout(() => waiter.resolve(pods.get(uid)), timeoutMs);
         set.add(waiter);
         waiting++;
       });

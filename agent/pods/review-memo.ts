@@ -14,9 +14,15 @@ export const DEFAULT_REVIEW_MEMO_SIZE = 10_000;
 export const DEFAULT_MAX_REVIEWS_IN_FLIGHT = 16;
 /**
  * Default most new TokenReviews per second, node-wide (burst twice that). A flood of well-signed tokens
- * for pods the informer never saw must not become a flood on the API server (security.md threat 9).
+ * for pods the informer never saw must not become a flood on the API server (docs/security.md threat 9).
  */
 export const DEFAULT_MAX_REVIEWS_PER_SECOND = 20;
+
+/**
+ * Default most new TokenReviews per second for one service account (burst five times that): one pod
+ * presenting many distinct tokens spends its account's share, not the node's budget.
+ */
+export const DEFAULT_MAX_REVIEWS_PER_ACCOUNT_PER_SECOND = 2;
 
 /** Options of {@link createReviewMemo}. */
 export interface ReviewMemoOptions {
@@ -30,6 +36,14 @@ export interface ReviewMemoOptions {
   readonly maxInFlight?: number | undefined;
   /** New reviews started per second. Default {@link DEFAULT_MAX_REVIEWS_PER_SECOND}. */
   readonly maxPerSecond?: number | undefined;
+  /** New reviews started per second per service account. Default {@link DEFAULT_MAX_REVIEWS_PER_ACCOUNT_PER_SECOND}. */
+  readonly maxPerAccountPerSecond?: number | undefined;
+  /**
+   * This node (`--node-name`): a review confirms a pod only when it establishes that the pod runs
+   * here, by the review's node name or, when the review names none, by the token's own node claim.
+   * Undefined: no node rule.
+   */
+  readonly nodeName?: string | undefined;
 }
 
 /** Asks "is this token's pod alive?" through TokenReview, at most once per token per TTL. */
@@ -62,11 +76,22 @@ export function createReviewMemo(options: ReviewMemoOptions): ReviewMemo {
     clock,
     maxAddresses: 1,
   });
+  const perAccount = checkInteger(
+    'maxPerAccountPerSecond',
+    options.maxPerAccountPerSecond ?? DEFAULT_MAX_REVIEWS_PER_ACCOUNT_PER_SECOND,
+  );
+  const accountBudget = createRateLimiter({ ratePerSecond: perAccount, burst: 5 * perAccount, clock });
+  const accountOf = ({ identity }: VerifiedToken) =>
+    `${identity.issuer}\u0000${identity.namespace}\u0000${identity.serviceAccount}`;
 
   const ask = async (verified: VerifiedToken): Promise<boolean> => {
     const result = await reviewer.review(verified.token);
+    const { identity } = verified;
+    const node = result.nodeName ?? identity.nodeName;
     const alive =
-      result.authenticated && (result.podUid === undefined || result.podUid === verified.identity.podUid);
+      result.authenticated &&
+      (result.podUid === undefined || result.podUid === identity.podUid) &&
+      (options.nodeName === undefined || node === options.nodeName);
     answers.set(verified.tokenHash, { alive, until: clock.now() + ttlMs });
     return alive;
   };
@@ -77,7 +102,12 @@ export function createReviewMemo(options: ReviewMemoOptions): ReviewMemo {
       if (known !== undefined && clock.now() < known.until) return Promise.resolve(known.alive);
       const pending = inFlight.get(verified.tokenHash);
       if (pending !== undefined) return pending;
-      if (inFlight.size >= maxInFlight || !budget.take('api-server'))
+      // The account's share first, so that a throttled account spends nothing of the node's budget.
+      if (
+        inFlight.size >= maxInFlight ||
+        !accountBudget.take(accountOf(verified)) ||
+        !budget.take('api-server')
+      )
         return Promise.reject(new AgentError('Throttled', { retryable: true }));
       const promise = ask(verified).finally(() => inFlight.delete(verified.tokenHash));
       inFlight.set(verified.tokenHash, promise);

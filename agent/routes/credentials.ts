@@ -1,11 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { VerifiedToken } from '../auth/token-verifier.js';
+import type { CachedCredentials } from '../cache/cached-credentials.js';
 import type { CacheOutcome, CredentialCache } from '../cache/credential-cache.js';
-import type { RoleCredentials } from '../exchange/credential-exchanger.js';
 import type { AuditLog } from '../log/audit-log.js';
 import type { ObserveRequest } from '../metrics/request-metrics.js';
 import type { Admission } from './admission.js';
-import { toCredentialsResponse } from './credentials-body.js';
 
 /** What the credentials route needs. */
 export interface CredentialsRouteDeps {
@@ -31,18 +30,18 @@ export function registerCredentialsRoute(app: FastifyInstance, deps: Credentials
     request: FastifyRequest,
     reply: FastifyReply,
     verified: VerifiedToken,
-    credentials: RoleCredentials,
+    credentials: CachedCredentials,
     outcome: CacheOutcome,
   ): FastifyReply => {
-    const response = toCredentialsResponse(credentials);
     audit.issued({
       reqId: request.id,
       identity: verified.identity,
       credentials,
-      expiration: response.expiration,
+      expiration: credentials.expirationText,
       outcome,
     });
-    reply.type('application/json').send(response.body);
+    // Secrets: no cache on the way (a proxy a pod set up by mistake, a debugging tool) may keep them.
+    reply.type('application/json').header('cache-control', 'no-store').send(credentials.body);
     observe(200, outcome, reply.elapsedTime);
     return reply;
   };

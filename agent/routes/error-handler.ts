@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { AgentError, errorBody, isAgentError } from '../errors.js';
+import type { LogBudget } from '../limits/log-budget.js';
 
-/** Fastify's own client errors that can reach the handler, mapped to contract codes. */
+/** Fastify's own client errors that can reach the handler, mapped to the agent's error codes. */
 function fromFastifyError(error: FastifyError): AgentError | undefined {
   if (error.statusCode === 413) return new AgentError('PayloadTooLarge', { cause: error });
   if (error.statusCode === 431) return new AgentError('HeadersTooLarge', { cause: error });
@@ -14,11 +15,15 @@ function fromFastifyError(error: FastifyError): AgentError | undefined {
 /**
  * The one root error handler: `AgentError`s become their status and fixed JSON body; anything else is
  * logged with the request id and answered with a generic 500. Upstream text and tokens are never echoed.
+ * Refusals and upstream failures are logged within `budget`: past it
+ * they are counted, and the next line written says how many were dropped (`droppedLines`).
  */
 export function registerErrorHandling(
   app: FastifyInstance,
   /** Called with each error answer once sent (the credentials app counts them). */
-  onAnswered: (reply: FastifyReply) => void = () => {},
+  onAnswered: (reply: FastifyReply) => void,
+  /** How many refusal lines may be written; a flood must not push audit lines out of rotated logs. */
+  budget: LogBudget,
 ): void {
   app.setErrorHandler((raw, request, reply) => {
     const error = isAgentError(raw) ? raw : fromFastifyError(raw as FastifyError);
@@ -31,11 +36,18 @@ export function registerErrorHandling(
       onAnswered(reply);
       return reply;
     }
-    if (error.statusCode >= 500) request.log.warn({ err: error, reqId: request.id }, 'request failed');
     // A flood is throttled by the thousand per second: those refusals stay out of the info log.
-    else if (error.code === 'Throttled')
+    if (error.code === 'Throttled')
       request.log.debug({ code: error.code, reqId: request.id }, 'request throttled');
-    else request.log.info({ code: error.code, reqId: request.id }, 'request refused');
+    else {
+      // Within the budget only; the next line written counts the ones dropped meanwhile.
+      const dropped = budget.take();
+      if (dropped !== undefined) {
+        const fields = { reqId: request.id, ...(dropped > 0 ? { droppedLines: dropped } : {}) };
+        if (error.statusCode >= 500) request.log.warn({ err: error, ...fields }, 'request failed');
+        else request.log.info({ code: error.code, ...fields }, 'request refused');
+      }
+    }
     reply.code(error.statusCode).type('application/json').send(errorBody(error.code, error.message));
     onAnswered(reply);
     return reply;

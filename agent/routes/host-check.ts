@@ -1,9 +1,9 @@
 import { isIPv6 } from 'node:net';
 
 /**
- * Builds the `Host` header check (contract §1): the header must name one of the bound addresses, as
+ * Builds the `Host` header check (docs/api.md): the header must name one of the bound addresses, as
  * an IP literal with or without the port, IPv6 with or without brackets. Anything else (names, other
- * addresses, other ports) is refused, which blocks DNS rebinding and stray proxies (security.md threat 5).
+ * addresses, other ports) is refused, which blocks DNS rebinding and stray proxies (docs/security.md threat 5).
  *
  * @param bindHosts bare IP literals the credentials endpoint listens on.
  * @param port the credentials port.

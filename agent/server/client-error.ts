@@ -34,9 +34,9 @@ function errorResponse(code: string): Buffer {
 }
 
 /**
- * Answers a request Node's strict parser refused (security.md threat 7: smuggling attempts such as
+ * Answers a request Node's strict parser refused (docs/security.md threat 7: smuggling attempts such as
  * `Content-Length` with `Transfer-Encoding`, duplicate `Content-Length`, obs-fold, bare LF, control
- * bytes, oversized headers) with the contract's JSON error instead of Node's bodyless default, then
+ * bytes, oversized headers) with the agent's JSON error body instead of Node's bodyless default, then
  * closes the connection: after a framing error nothing further on it can be trusted. A pipelined
  * request still being answered on the same connection is finished first, so the error comes after it.
  * Slow clients (headers or request timeout) and resets are closed without an answer.

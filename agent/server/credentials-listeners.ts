@@ -1,22 +1,22 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { isIPv6 } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { type ConnectionLimits, createConnectionLimiter } from '../limits/connection-limiter.js';
 import type { Log } from '../log/logger.js';
-import { answerClientError } from './client-error.js';
+import { systemTimers, type Timers } from '../timers.js';
+import { createHardenedServer } from './hardened-server.js';
 
-/** Largest accepted request header section (contract §1): larger gets 431 from Node's parser. */
-export const MAX_HEADER_BYTES = 16 * 1024;
-/** Time allowed for a client to send its headers (security.md threat 7: slow clients). */
-export const HEADERS_TIMEOUT_MS = 5_000;
-/** Time allowed for a whole request. */
-export const REQUEST_TIMEOUT_MS = 10_000;
 /**
- * How often Node checks connections against the headers and request timeouts. Its default (30 s)
- * would let a slow client hold a socket for up to 35 s despite the 5 s headers timeout.
+ * Default caps on the credentials listeners' open connections, shared by every bind address, sized
+ * to the DaemonSet's 256 MiB memory limit: with 4,096 connections each holding a half-sent 15 KiB
+ * header section, the agent's memory cgroup peaked at 124 MiB (test/integration/availability.test.ts).
+ * One source address (one pod) may hold 256, far more than any SDK opens.
  */
-export const CONNECTIONS_CHECK_INTERVAL_MS = 1_000;
-/** Idle keep-alive time; SDKs reuse connections between refreshes rarely, so keep it short. */
-export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+export const CREDENTIALS_CONNECTION_LIMITS: ConnectionLimits = Object.freeze({
+  maxConnections: 4_096,
+  maxPerSource: 256,
+});
+
 /** How often an address that could not be bound is tried again. */
 export const REBIND_INTERVAL_MS = 5_000;
 
@@ -61,20 +61,29 @@ const WHY = {
  * Binds `handler` on every host at `port`. An IPv6 address that cannot be bound because IPv6 is off
  * is a warning (the node serves IPv4 pods only); an IPv6 address missing while IPv6 is on, an
  * address held by another process or any other bind failure is retried in the background and keeps
- * readiness false. Throws when no address could be bound
- * and none is worth retrying.
+ * readiness false (docs/security.md threat 12). Every address's server is a {@link createHardenedServer},
+ * all sharing one connection limiter with `options.limits` (default {@link CREDENTIALS_CONNECTION_LIMITS}).
+ * Throws when no address could be bound and none is worth retrying.
+ *
+ * @param options.timers schedules the re-binds and the end of the close grace. Default {@link systemTimers}.
  */
 export async function listenCredentials(
   handler: Handler,
   hosts: readonly string[],
   port: number,
   log: Log,
-  options: { readonly ipv6Enabled?: () => boolean } = {},
+  options: {
+    readonly ipv6Enabled?: () => boolean;
+    readonly limits?: ConnectionLimits;
+    readonly timers?: Timers;
+  } = {},
 ): Promise<CredentialsListeners> {
+  const limiter = createConnectionLimiter(options.limits ?? CREDENTIALS_CONNECTION_LIMITS);
   const ipv6Enabled = options.ipv6Enabled ?? hasIpv6;
+  const timers = options.timers ?? systemTimers;
   const states = new Map<string, ListenerState>();
   const servers = new Map<string, Server>();
-  const timers = new Set<NodeJS.Timeout>();
+  const rebinds = new Set<unknown>();
   let closing = false;
   // While draining, answers on kept-alive connections close them, so close() does not wait for idle sockets.
   const serve: Handler = (req, res) => {
@@ -83,21 +92,7 @@ export async function listenCredentials(
   };
 
   const bind = async (host: string): Promise<void> => {
-    const server = createServer(
-      {
-        maxHeaderSize: MAX_HEADER_BYTES,
-        headersTimeout: HEADERS_TIMEOUT_MS,
-        requestTimeout: REQUEST_TIMEOUT_MS,
-        keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-        connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS,
-        insecureHTTPParser: false,
-        // A request without Host reaches the route's Host check (403 InvalidHost, JSON) instead of
-        // Node's bodyless 400.
-        requireHostHeader: false,
-      },
-      serve,
-    );
-    server.on('clientError', answerClientError);
+    const server = createHardenedServer(serve, { limiter });
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -127,18 +122,17 @@ export async function listenCredentials(
         states.set(host, code === 'EADDRINUSE' ? 'in-use' : 'failed');
         log.error({ host, port, code }, 'cannot bind credentials address; retrying');
       }
-      const timer = setTimeout(() => {
-        timers.delete(timer);
+      const timer = timers.setTimeout(() => {
+        rebinds.delete(timer);
         if (states.get(host) !== 'closed') void bind(host);
       }, REBIND_INTERVAL_MS);
-      timer.unref();
-      timers.add(timer);
+      rebinds.add(timer);
     }
   };
 
   await Promise.all(hosts.map(bind));
   if (![...states.values()].some((s) => s === 'bound' || s === 'in-use' || s === 'not-on-interface')) {
-    for (const timer of timers) clearTimeout(timer);
+    for (const timer of rebinds) timers.clearTimeout(timer);
     throw new Error(
       `could not bind any credentials address (${[...states].map(([h, s]) => `${h}: ${s}`).join(', ')})`,
     );
@@ -156,17 +150,16 @@ export async function listenCredentials(
     },
     async close(graceMs) {
       closing = true;
-      for (const timer of timers) clearTimeout(timer);
+      for (const timer of rebinds) timers.clearTimeout(timer);
       for (const host of states.keys()) states.set(host, 'closed');
       await Promise.all(
         [...servers.values()].map(
           (server) =>
             new Promise<void>((resolve) => {
-              const force = setTimeout(() => server.closeAllConnections(), graceMs);
+              const force = timers.setTimeout(() => server.closeAllConnections(), graceMs);
               const sweep = setInterval(() => server.closeIdleConnections(), 50);
-              force.unref();
               server.close(() => {
-                clearTimeout(force);
+                timers.clearTimeout(force);
                 clearInterval(sweep);
                 resolve();
               });

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import {
   credentialEnv,
   ENV_CREDENTIALS_URI,
@@ -41,7 +42,7 @@ export function containerPatch(
   const ops: JsonPatchOp[] = [];
   const mounts = arrayOrUndefined(container.volumeMounts);
   const mounted = (mounts ?? []).some(
-    (m) => m?.name === TOKEN_VOLUME_NAME || trimSlashes(m?.mountPath) === TOKEN_MOUNT_PATH,
+    (m) => m?.name === TOKEN_VOLUME_NAME || normalisePath(m?.mountPath) === TOKEN_MOUNT_PATH,
   );
   if (!mounted) {
     ops.push(
@@ -82,6 +83,12 @@ export function appendNoProxy(list: string): string {
   return [trimmed, ...missing].filter((s) => s.length > 0).join(',');
 }
 
-function trimSlashes(path: unknown): unknown {
-  return typeof path === 'string' && path.length > 1 ? path.replace(/\/+$/, '') : path;
+/**
+ * A mount path as the kubelet resolves it: `//`, `/./` and `..` collapsed and trailing slashes
+ * dropped, so `/var/run//secrets/./pods.eks.amazonaws.com/serviceaccount/` counts as the token path.
+ */
+function normalisePath(path: unknown): unknown {
+  if (typeof path !== 'string' || path.length === 0) return path;
+  const normal = posix.normalize(path);
+  return normal.length > 1 ? normal.replace(/\/+$/, '') : normal;
 }

@@ -30,7 +30,7 @@ export const EKS_SKIP_LABEL = 'eks.amazonaws.com/skip-pod-identity-webhook';
 export const ENV_STS_REGIONAL_ENDPOINTS = 'AWS_STS_REGIONAL_ENDPOINTS';
 /** The region variables EKS injects (SDKs read one or the other). */
 export const ENV_REGION_NAMES: readonly string[] = Object.freeze(['AWS_REGION', 'AWS_DEFAULT_REGION']);
-/** Addresses appended to an existing `NO_PROXY`/`no_proxy` with `--no-proxy-append` (clients.md "proxies"). */
+/** Addresses appended to an existing `NO_PROXY`/`no_proxy` with `--no-proxy-append` (docs/compatibility.md). */
 export const NO_PROXY_ADDRESSES: readonly string[] = Object.freeze(['169.254.170.23', '[fd00:ec2::23]']);
 /** Proxy-bypass variables, both spellings (Go reads either; curl and Python prefer lower case). */
 export const NO_PROXY_NAMES: readonly string[] = Object.freeze(['NO_PROXY', 'no_proxy']);

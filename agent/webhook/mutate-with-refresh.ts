@@ -1,3 +1,4 @@
+import { withDeadline } from '../deadline.js';
 import { type Mutation, type MutationOptions, mutatePod } from './mutate-pod.js';
 import type { PodShape } from './pod-shape.js';
 
@@ -19,7 +20,7 @@ export interface RefreshOptions {
 export type RefreshedMutation = Mutation & { readonly refreshed: boolean };
 
 /**
- * {@link mutatePod} with the documented answer to the new-service-account race (issue 8 item 4):
+ * {@link mutatePod} with the documented answer to the new-service-account race:
  * a pod whose service account has no association triggers exactly one refresh of the associations
  * (bounded by `refreshBudgetMs`), then one more mutation; a miss after that admits the pod unchanged.
  * `"*"` entries match service accounts that do not exist yet, so namespace-wide associations never
@@ -37,22 +38,20 @@ export async function mutateWithRefresh(
   return { ...mutatePod(pod, namespace, options), refreshed: true };
 }
 
-async function withBudget(refresh: () => Promise<unknown>, budgetMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, budgetMs);
-  });
-  try {
-    await Promise.race([
-      Promise.resolve()
-        .then(refresh)
-        .then(
-          () => undefined,
-          () => undefined,
-        ),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** Waits for `refresh` to settle, or for `budgetMs` to pass; a refresh still running goes on. */
+function withBudget(refresh: () => Promise<unknown>, budgetMs: number): Promise<void> {
+  return withDeadline(
+    budgetMs,
+    undefined,
+    (signal) =>
+      new Promise<void>((resolve) => {
+        signal.addEventListener('abort', () => resolve(), { once: true });
+        Promise.resolve()
+          .then(refresh)
+          .then(
+            () => resolve(),
+            () => resolve(),
+          );
+      }),
+  );
 }

@@ -3,19 +3,27 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { AssociationResolver } from '../associations/association.js';
 import type { WebhookConfig } from '../config/parse-config.js';
+import type { ConnectionLimits } from '../limits/connection-limiter.js';
 import { registerMetricsRoute } from '../metrics/metrics-routes.js';
 import { type ReadinessCheck, registerProbeRoutes } from '../probes/probe-routes.js';
+import {
+  hardenedServerFactory,
+  METRICS_CONNECTION_LIMITS,
+  PROBE_CONNECTION_LIMITS,
+} from '../server/hardened-server.js';
+import {
+  limitAdmissions,
+  WEBHOOK_BODY_LIMIT_BYTES,
+  WEBHOOK_KEEP_ALIVE_TIMEOUT_MS,
+  WEBHOOK_REQUEST_TIMEOUT_MS,
+  WEBHOOK_SERVER_OPTIONS,
+} from './admission-limits.js';
 import { checkMutationOptions, type MutationOptions } from './mutate-pod.js';
 import { registerMutateRoute } from './mutate-route.js';
 import type { RefreshOptions } from './mutate-with-refresh.js';
 import { createTlsReloader, readTlsMaterial, type TlsReloader } from './tls-reloader.js';
 import { registerWebhookErrorHandling } from './webhook-errors.js';
 import type { WebhookMetrics } from './webhook-metrics.js';
-
-/** Largest AdmissionReview accepted, bytes: a pod (≤ 1.5 MiB in etcd) plus its envelope. */
-export const WEBHOOK_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
-/** Longest time a client may take to send a request, milliseconds (API servers send at once). */
-export const WEBHOOK_REQUEST_TIMEOUT_MS = 10_000;
 
 /** What the webhook is built from; `main.ts` makes the real ones, tests pass fakes. */
 export interface WebhookDeps {
@@ -73,15 +81,17 @@ export async function createWebhookApp(config: WebhookConfig, deps: WebhookDeps)
   const initial = await readTlsMaterial(config.tlsCertFile, config.tlsKeyFile);
 
   const admission = Fastify({
-    https: { cert: initial.cert, key: initial.key, minVersion: 'TLSv1.2' },
+    https: { ...WEBHOOK_SERVER_OPTIONS, cert: initial.cert, key: initial.key },
     loggerInstance: deps.logger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: WEBHOOK_BODY_LIMIT_BYTES,
     requestTimeout: WEBHOOK_REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: WEBHOOK_KEEP_ALIVE_TIMEOUT_MS,
     return503OnClosing: true,
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance<Server>;
   const asPlain = admission as unknown as FastifyInstance;
   registerWebhookErrorHandling(asPlain, deps.metrics);
+  limitAdmissions(admission);
   registerMutateRoute(asPlain, { mutation, metrics: deps.metrics, logger: deps.logger });
 
   const tls: TlsReloader = createTlsReloader({
@@ -99,14 +109,15 @@ export async function createWebhookApp(config: WebhookConfig, deps: WebhookDeps)
     () => (listening ? undefined : 'admission server not listening'),
     ...(deps.readiness ?? []),
   ];
-  const plain = () =>
+  const plain = (limits: ConnectionLimits) =>
     Fastify({
       loggerInstance: deps.logger,
       logController: new LogController({ disableRequestLogging: true }),
+      serverFactory: hardenedServerFactory(limits),
     } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
-  const probes = plain();
+  const probes = plain(PROBE_CONNECTION_LIMITS);
   registerProbeRoutes(probes, () => checks);
-  const metricsApp = plain();
+  const metricsApp = plain(METRICS_CONNECTION_LIMITS);
   registerMetricsRoute(metricsApp, deps.metrics.registry);
 
   return {

@@ -27,7 +27,7 @@ describe('createAssociationIndex', () => {
     ['default', 'app', role('App')],
     ['default', 'other', undefined],
     ['other', 'app', undefined],
-  ])('resolves %s/%s to %s (exact beats "*")', (namespace, serviceAccount, expected) => {
+  ])('resolves %s/%s to %s', (namespace, serviceAccount, expected) => {
     expect(index.resolve(namespace, serviceAccount)?.roleArn).toBe(expected);
   });
 

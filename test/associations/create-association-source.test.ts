@@ -48,7 +48,7 @@ describe('createAssociationSource', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function build(extra: string[]): Promise<AssociationSource | undefined> {
+  async function build(extra: string[]): Promise<AssociationSource> {
     const kubeconfig = kube?.kubeconfig;
     source = await createAssociationSource(serverConfig(extra), {
       clock: { now: () => 1_790_000_000_000 },
@@ -64,10 +64,6 @@ describe('createAssociationSource', () => {
     });
     return source;
   }
-
-  it('is absent for --exchange eks-auth', async () => {
-    expect(await build([])).toBeUndefined();
-  });
 
   it('serves the file and reports which service accounts an edit affected', async () => {
     const file = join(dir, 'associations.json');

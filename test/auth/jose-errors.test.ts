@@ -3,19 +3,19 @@ import { describe, expect, it } from 'vitest';
 import { fromJoseError } from '../../agent/auth/jose-errors.js';
 
 describe('fromJoseError', () => {
-  it.each<[string, unknown, string, boolean]>([
+  const rows: [what: string, error: unknown, code: string, cacheable: boolean][] = [
     ['an expired token', new errors.JWTExpired('expired', {}, 'exp', 'check_failed'), 'ExpiredToken', true],
     [
       'a token not valid yet',
       new errors.JWTClaimValidationFailed('nbf', {}, 'nbf', 'check_failed'),
       'ExpiredToken',
-      true,
+      false,
     ],
     [
       'a token issued in the future',
       new errors.JWTClaimValidationFailed('iat', {}, 'iat', 'check_failed'),
       'ExpiredToken',
-      true,
+      false,
     ],
     [
       'a malformed iat',
@@ -33,7 +33,12 @@ describe('fromJoseError', () => {
     ['a refused algorithm', new errors.JOSEAlgNotAllowed('alg'), 'InvalidToken', true],
     ['an unknown kid', new errors.JWKSNoMatchingKey(), 'InvalidToken', false],
     ['an ambiguous kid', new errors.JWKSMultipleMatchingKeys(), 'InvalidToken', false],
-  ])('answers %s with %s (negatively cacheable: %s)', (_, error, code, cacheable) => {
-    expect(fromJoseError(error)).toEqual({ code, cacheable });
-  });
+  ];
+  // The error object goes last: the title names what, code and cacheable.
+  it.each(rows.map(([what, error, code, cacheable]) => [what, code, cacheable, error] as const))(
+    'answers %s with %s (negatively cacheable: %s)',
+    (_, code, cacheable, error) => {
+      expect(fromJoseError(error)).toEqual({ code, cacheable });
+    },
+  );
 });

@@ -123,6 +123,13 @@ describe('createJwtVerifier', () => {
     ['an issuer with a trailing slash', () => mint({ issuer: `${ISSUER}/` }), 'InvalidToken', 'invalid'],
     ['another audience', () => mint({ audience: 'sts.amazonaws.com' }), 'InvalidToken', 'invalid'],
     [
+      'our audience and another one',
+      () => mint({ audience: [AUDIENCE, 'https://kubernetes.default.svc'] }),
+      'InvalidToken',
+      'invalid',
+    ],
+    ['our audience twice', () => mint({ audience: [AUDIENCE, AUDIENCE] }), 'InvalidToken', 'invalid'],
+    [
       'the API server audience',
       () => mint({ audience: 'https://kubernetes.default.svc' }),
       'InvalidToken',
@@ -163,7 +170,7 @@ describe('createJwtVerifier', () => {
   it.each([
     ['expired within the leeway', { exp: NOW_S - 59 }],
     ['not yet valid within the leeway', { nbf: NOW_S + 59, iat: NOW_S + 59, exp: NOW_S + 3600 }],
-    ['with several audiences including ours', { audience: ['sts.amazonaws.com', AUDIENCE] }],
+    ['whose aud is our audience as a plain string', { extraClaims: { aud: AUDIENCE } }],
   ])('accepts a token %s', async (_, claims) => {
     const verifier = await setUp();
     expect(await codeOf(verifier, await mint(claims))).toBe('accepted');
@@ -211,6 +218,14 @@ describe('createJwtVerifier', () => {
     clock.advance(1000);
     expect(await codeOf(verifier, token)).toBe('InvalidToken');
     expect(counting.getKeyCalls).toBe(2);
+  });
+
+  it('accepts a token refused as not yet valid once its not-before has come', async () => {
+    const verifier = await setUp();
+    const token = await mint({ iat: NOW_S, nbf: NOW_S + 90, exp: NOW_S + 3600 });
+    expect(await codeOf(verifier, token)).toBe('ExpiredToken');
+    clock.advance(31_000);
+    expect(await codeOf(verifier, token)).toBe('accepted');
   });
 
   it('keeps the code of the first rejection in the negative cache', async () => {
@@ -287,6 +302,22 @@ describe('createJwtVerifier', () => {
       });
       expect(withIssuer.isReady()).toBe(true);
       expect(await codeOf(withIssuer, await mint())).toBe('accepted');
+    });
+
+    it('refuses every token, and is not ready, once the discovered issuer turns out to equal the audience', async () => {
+      await setUp({ issuer: undefined });
+      let discoveredIssuer: string | undefined;
+      const discovered = new CountingKeySet({ ...keySet, issuer: () => discoveredIssuer });
+      const verifier = createJwtVerifier({
+        keySet: discovered,
+        issuer: undefined,
+        audience: ISSUER,
+        clock,
+        metrics,
+      });
+      discoveredIssuer = ISSUER;
+      expect(verifier.isReady()).toBe(false);
+      expect(await codeOf(verifier, await mint({ audience: ISSUER }))).toBe('InvalidToken');
     });
   });
 

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createKeySet, type KeySet, type KeySetOptions } from '../../agent/auth/key-set.js';
 import type { Metrics } from '../../agent/metrics/metrics.js';
 import { createClusterKeys } from '../../test-support/cluster-keys.js';
+import { FakeTime } from '../fakes/fake-time.js';
 import { counterValue, ManualClock, newMetrics, ScriptedFetcher } from './fixtures.js';
 
 const first = await createClusterKeys({ kid: 'key-1' });
@@ -28,8 +29,6 @@ async function found(set: KeySet, kid: string, alg?: string): Promise<boolean> {
     return false;
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeEach(() => {
   clock = new ManualClock();
@@ -109,26 +108,30 @@ describe('createKeySet', () => {
     expect(await counterValue(metrics.jwksRefreshes, 'error')).toBe(1);
   });
 
-  it('is not loaded while the first fetches fail, and retries until one succeeds', async () => {
+  it('is not loaded while the first fetches fail, and retries every retry interval until one succeeds', async () => {
+    const time = new FakeTime();
     fetcher.answer(new Error('down'), new Error('down'), first.jwks);
-    const set = build({ retryIntervalMs: 5 });
+    const set = build({ clock: time, timers: time, retryIntervalMs: 10_000 });
     expect(await set.load()).toBe(false);
-    expect(set.isLoaded()).toBe(false);
-    for (let i = 0; i < 100 && !set.isLoaded(); i++) await sleep(5);
-    expect(set.isLoaded()).toBe(true);
-    expect(fetcher.calls).toBe(3);
+    await time.advance(9_999);
+    expect(fetcher.calls).toBe(1);
+    await time.advance(1);
+    expect([set.isLoaded(), fetcher.calls]).toEqual([false, 2]);
+    await time.advance(10_000);
+    expect([set.isLoaded(), fetcher.calls]).toEqual([true, 3]);
   });
 
-  it('refreshes in the background and stops when closed', async () => {
-    const set = build({ refreshIntervalMs: 5 });
+  it('refreshes every refresh interval in the background and stops when closed', async () => {
+    const time = new FakeTime();
+    const set = build({ clock: time, timers: time, refreshIntervalMs: 600_000 });
     await set.load();
-    for (let i = 0; i < 100 && fetcher.calls < 3; i++) await sleep(5);
-    expect(fetcher.calls).toBeGreaterThanOrEqual(3);
+    await time.advance(600_000);
+    await time.advance(600_000);
+    expect(fetcher.calls).toBe(3);
     set.close();
-    await sleep(20);
-    const calls = fetcher.calls;
-    await sleep(30);
-    expect(fetcher.calls).toBe(calls);
+    expect(time.timerCount).toBe(0);
+    await time.advance(1_800_000);
+    expect(fetcher.calls).toBe(3);
   });
 
   it('bumps its generation only when the keys change', async () => {

@@ -1,5 +1,5 @@
 /**
- * Flood limits of the verifier (issue 6 item 4, security.md threat 9): a flood of one bad token
+ * Flood limits of the verifier (docs/security.md threat 9): a flood of one bad token
  * costs one signature check, and the memo and negative cache stay bounded.
  */
 import { base64url } from 'jose';

@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import { createLocalJWKSet, errors, type JWK, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { fromJoseError } from '../../agent/auth/jose-errors.js';
-import { ALLOWED_ALGORITHMS } from '../../agent/auth/jwks.js';
 import { verifyJwt } from '../../agent/auth/verify-jwt.js';
+import { ALLOWED_ALGORITHMS } from '../../agent/checks/jwks.js';
 
 const ISSUER = 'https://issuer.example';
 const AUDIENCE = 'pods.eks.amazonaws.com';

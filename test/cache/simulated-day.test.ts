@@ -1,17 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { CachedCredentials } from '../../agent/cache/cached-credentials.js';
 import type { CredentialCache } from '../../agent/cache/credential-cache.js';
-import type { RoleCredentials } from '../../agent/exchange/credential-exchanger.js';
 import { cacheEvents, HOUR, MINUTE, podToken, setup } from './fakes.js';
 
 let cache: CredentialCache | undefined;
 afterEach(() => cache?.close());
 
-describe('createCredentialCache over a simulated day (issue 7 economy targets)', () => {
+describe('createCredentialCache over a simulated day (the economy targets of docs/performance.md)', () => {
   it('costs a botocore-like pod with 6 h credentials at most 5 upstream calls in 24 h, token rotation included', async () => {
     // Production defaults apart from the injected time: 15 min minimum, refresh 25 min ahead, 5 min jitter.
     const t = setup({ refreshAheadMs: undefined, refreshJitterMs: undefined, random: () => 0.5 });
     cache = t.cache;
-    let held: RoleCredentials | undefined;
+    let held: CachedCredentials | undefined;
     const start = t.time.now();
     // The pod makes an AWS call every minute; botocore asks the agent when < 15 min are left.
     for (let minute = 0; minute < 24 * 60; minute += 1) {

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { needs } from '../../test-support/needs.js';
 
 const doc = readFileSync(new URL('../../docs/compatibility.md', import.meta.url), 'utf8');
 const row = (sdk: string) => doc.split('\n').find((line) => line.startsWith(`| ${sdk}`)) ?? '';
@@ -38,17 +39,19 @@ describe('the compatibility matrix', () => {
     expect(row('JavaScript v3')).toContain(npmVersion('@aws-sdk/client-s3'));
   });
 
-  it('names the installed boto3 and botocore versions', (ctx) => {
-    const versions = python('import boto3, botocore; print(boto3.__version__, botocore.__version__)');
-    if (versions === undefined) ctx.skip('python3 with boto3 is not installed');
+  const versions = python('import boto3, botocore; print(boto3.__version__, botocore.__version__)');
+  it.skipIf(
+    !needs(versions === undefined ? 'python3 with boto3 is not installed' : undefined, 'the boto3 row check'),
+  )('names the installed boto3 and botocore versions', () => {
     const [boto3, botocore] = (versions as string).split(' ');
     expect(row('Python boto3')).toContain(`${boto3} / ${botocore}`);
   });
 
-  it('names the installed AWS CLI v1 version', (ctx) => {
-    const version = awsCliVersion();
-    if (version === undefined) ctx.skip('the AWS CLI is not installed');
-    expect(row('AWS CLI v1')).toContain(version);
+  const cliVersion = awsCliVersion();
+  it.skipIf(
+    !needs(cliVersion === undefined ? 'the AWS CLI is not installed' : undefined, 'the AWS CLI row check'),
+  )('names the installed AWS CLI v1 version', () => {
+    expect(row('AWS CLI v1')).toContain(cliVersion as string);
   });
 
   it('names the pinned Go SDK v2 modules', () => {

@@ -1,15 +1,16 @@
 /**
- * The SDK rules of clients.md that only the whole agent can show (real token verification, a real
+ * The SDK rules of docs/compatibility.md that only the whole agent can show (real token verification, a real
  * upstream "no association" answer, real lifetimes), against the built agent process, the EKS Auth
  * stand-in and moto on loopback. docs/compatibility.md points here.
  */
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isMotoAvailable } from '../../test-support/moto.js';
+import { motoProblem } from '../../test-support/moto.js';
+import { needs } from '../../test-support/needs.js';
 import { type Story, startStory } from '../../test-support/story.js';
 
-const motoAvailable = await isMotoAvailable();
-/** botocore refreshes below 15 minutes left (clients.md "refresh"). */
+const motoAvailable = needs(await motoProblem(), 'the SDK rules against the agent process');
+/** botocore refreshes below 15 minutes left (docs/compatibility.md). */
 const BOTOCORE_REFRESH_MS = 15 * 60_000;
 
 interface Answer {
@@ -83,7 +84,7 @@ describe.skipIf(!motoAvailable)('the SDK rules against the agent process', { tim
       code: 'MalformedToken',
     },
     {
-      // EKS Auth answers 404 ResourceNotFoundException; contract §1 maps it to 403 AccessDenied.
+      // EKS Auth answers 404 ResourceNotFoundException; docs/api.md maps it to 403 AccessDenied.
       name: 'a service account without an association',
       token: () => story.podToken({ serviceAccount: 'no-association-sa', podName: 'compat-other' }),
       status: 403,

@@ -1,5 +1,5 @@
 /**
- * The server side of every rule in clients.md that the SDKs we cannot run here (Go v2, Java v2,
+ * The server side of every rule in docs/compatibility.md that the SDKs we cannot run here (Go v2, Java v2,
  * Rust) impose, checked on the credentials app with `inject()`. docs/compatibility.md points here.
  */
 import { Registry } from 'prom-client';
@@ -34,7 +34,7 @@ const AUTH_AND_UPSTREAM: readonly AgentErrorCode[] = [
 const linkLocalConfig = (): ServerConfig =>
   serverConfig(['--bind-hosts', '169.254.170.23,[fd00:ec2::23]', '--port', '80']);
 
-describe('the server side of the SDK rules in clients.md', () => {
+describe('the server side of the SDK rules in docs/compatibility.md', () => {
   let agent: Agent;
   let cache: FakeCache;
 

@@ -38,7 +38,7 @@ describe('parseConfig', () => {
       port: 80,
       probeAddress: '127.0.0.1',
       probePort: 2703,
-      metricsAddress: '0.0.0.0',
+      metricsAddress: '127.0.0.1',
       metricsPort: 2705,
       exchange: 'eks-auth',
       audience: 'pods.eks.amazonaws.com',
@@ -51,7 +51,7 @@ describe('parseConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
-  it('parses the acceptance-test command line of contract §2', () => {
+  it('parses the acceptance-test command line of docs/configuration.md', () => {
     const config = parseConfig(
       [
         'server',

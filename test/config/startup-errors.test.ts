@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,8 +30,9 @@ beforeAll(async () => {
   write('not-json.json', '{"keys": [');
   write('not-a-key-set.json', '{"issuer": "https://issuer.example"}');
   write('no-usable-key.json', JSON.stringify({ keys: [{ kty: 'oct', k: 'c2VjcmV0', alg: 'HS256' }] }));
-  write('unreadable.json', '{"keys": []}');
-  chmodSync(files['unreadable.json'] as string, 0);
+  // Unreadable even for root, who reads any file whatever its mode: a directory.
+  files['unreadable.json'] = join(dir, 'unreadable.json');
+  mkdirSync(files['unreadable.json']);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -98,10 +99,10 @@ describe('start-up mistakes of the built CLI', () => {
     expect(stderr).toContain(why);
   });
 
-  it.skipIf(process.getuid?.() === 0)('refuses an unreadable --jwks-file', () => {
+  it('refuses a --jwks-file that cannot be read, naming the error', () => {
     const { code, stderr } = cli(server(`--jwks-file=${files['unreadable.json']}`));
     expect(code).toBe(2);
-    expect(stderr).toContain('is not readable (EACCES)');
+    expect(stderr).toContain('cannot be read (EISDIR)');
   });
 
   it('names the unknown --exchange value once, and no "undefined"', () => {

@@ -1,28 +1,23 @@
 /**
  * A simulated node with IPv6 turned off (sysctl `net.ipv6.conf.all.disable_ipv6=1`): init skips
- * fd00:ec2::23, the agent serves 169.254.170.23 and warns instead of failing (contract §1,
- * reference agent issue #16). Needs root for `ip netns`; skips with the reason otherwise.
+ * fd00:ec2::23, the agent serves 169.254.170.23 and warns instead of failing (docs/api.md). Needs root for `ip netns`; skips with the reason otherwise.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlPlaneProblem } from '../../test-support/control-plane/binaries.js';
 import { sharedControlPlane } from '../../test-support/control-plane/shared.js';
-import { isMotoAvailable } from '../../test-support/moto.js';
+import { motoProblem } from '../../test-support/moto.js';
 import { needs } from '../../test-support/needs.js';
 import { namespaceProblem } from '../../test-support/netns.js';
 import { boto3Put, jsClient, writeTokenFile } from '../../test-support/pod-clients.js';
 import { type SimNode, startSimNode } from '../../test-support/sim-node.js';
 import type { SimPod } from '../../test-support/sim-pod.js';
 
-const problem =
-  namespaceProblem() ??
-  ((await isMotoAvailable()) ? undefined : 'python3 with moto and boto3 is missing') ??
-  (needs(controlPlaneProblem(), 'the IPv6-off simulated-node test') ? undefined : 'no control plane');
+const enabled = needs(
+  namespaceProblem() ?? (await motoProblem()) ?? controlPlaneProblem(),
+  'the simulated node with IPv6 turned off',
+);
 
-it('can build a simulated node here (or says why not)', (ctx) => {
-  if (problem !== undefined) ctx.skip(`simulated node skipped: ${problem}`);
-});
-
-describe.skipIf(problem !== undefined)('a simulated node with IPv6 turned off', { timeout: 120_000 }, () => {
+describe.skipIf(!enabled)('a simulated node with IPv6 turned off', { timeout: 120_000 }, () => {
   let node: SimNode;
   let pod: SimPod;
   let tokenFile: string;

@@ -1,9 +1,10 @@
 /**
  * Real SDK clients in simulated pods reach the agent at 169.254.170.23:80 and [fd00:ec2::23]:80 in a
- * simulated node (issue 3). Needs root for `ip netns`; skips with the reason otherwise.
+ * simulated node. Needs root for `ip netns`; skips with the reason otherwise.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isMotoAvailable } from '../../test-support/moto.js';
+import { motoProblem } from '../../test-support/moto.js';
+import { needs } from '../../test-support/needs.js';
 import { namespaceProblem } from '../../test-support/netns.js';
 import {
   awsCliCopy,
@@ -18,8 +19,7 @@ import { startBoto3Loop } from '../../test-support/pod-loop.js';
 import { type SimNode, startSimNode } from '../../test-support/sim-node.js';
 import { CREDENTIALS_URI, type Family, type SimPod } from '../../test-support/sim-pod.js';
 
-const problem =
-  namespaceProblem() ?? ((await isMotoAvailable()) ? undefined : 'python3 with moto and boto3 is missing');
+const enabled = needs(namespaceProblem() ?? (await motoProblem()), 'the simulated node with two pods');
 
 const CLIENTS: Record<
   string,
@@ -33,11 +33,7 @@ const CLIENTS: Record<
     jsClient(pod.env(family, tokenFile), 'put', pod.motoEndpoint(family), bucket, key, 'hello'),
 };
 
-it('can build a simulated node here (or says why not)', (ctx) => {
-  if (problem !== undefined) ctx.skip(`simulated node skipped: ${problem}`);
-});
-
-describe.skipIf(problem !== undefined)('a simulated node with two pods', { timeout: 120_000 }, () => {
+describe.skipIf(!enabled)('a simulated node with two pods', { timeout: 120_000 }, () => {
   let node: SimNode;
   let podA: SimPod;
   let podB: SimPod;

@@ -141,6 +141,18 @@ describe('createEksAuthExchanger', () => {
     expect(warnings[0]).toMatchObject({ upstreamError: 'AccessDeniedException', code: 'AccessDenied' });
   });
 
+  it.each([
+    ['another service account', { namespace: 'default', serviceAccount: 'admin-sa' }],
+    ['another namespace', { namespace: 'kube-system', serviceAccount: 's3-access-sa' }],
+    ['no subject', undefined],
+  ])('never returns credentials whose subject is %s', async (_, subject) => {
+    const wrong = () => answer({ subject });
+    const { exchanger, outcomes } = setup([wrong(), wrong(), wrong()]);
+    const error = await exchanger.exchange(token).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'UpstreamUnavailable', retryable: true });
+    expect(await outcomes()).toEqual({ 'AssumeRoleForPodIdentity/error': 3 });
+  });
+
   it('throws the last retryable error after three attempts', async () => {
     const failure = () => service('ServiceUnavailableException', 503);
     const { client, exchanger } = setup([failure(), failure(), failure(), answer()]);

@@ -182,35 +182,53 @@ describe('createStsAssumeRoleExchanger', () => {
     });
   const networkError = (code: string) => Object.assign(new Error(`connect ${code}`), { code });
 
-  it.each([
-    ['AccessDenied', sdkError('AccessDenied', 403), 'AccessDenied', false, 1],
-    ['InvalidIdentityToken', sdkError('InvalidIdentityTokenException', 400), 'AccessDenied', false, 1],
-    ['ExpiredToken', sdkError('ExpiredTokenException', 400), 'AccessDenied', false, 1],
-    ['IDPRejectedClaim', sdkError('IDPRejectedClaimException', 403), 'AccessDenied', false, 1],
-    ['MalformedPolicyDocument', sdkError('MalformedPolicyDocumentException', 400), 'AccessDenied', false, 1],
-    ['PackedPolicyTooLarge', sdkError('PackedPolicyTooLargeException', 400), 'AccessDenied', false, 1],
-    ['RegionDisabled', sdkError('RegionDisabledException', 403), 'AccessDenied', false, 1],
-    ['Throttling', sdkError('Throttling', 400), 'Throttled', true, 3],
-    ['an HTTP 429', sdkError('SomethingNew', 429), 'Throttled', true, 3],
-    [
-      'IDPCommunicationError',
-      sdkError('IDPCommunicationErrorException', 400),
-      'UpstreamUnavailable',
-      true,
-      3,
-    ],
-    ['an HTTP 500', sdkError('InternalFailure', 500, 'server'), 'UpstreamUnavailable', true, 3],
-    ['an HTTP 503', sdkError('ServiceUnavailable', 503, 'server'), 'UpstreamUnavailable', true, 3],
-    ['a refused connection', networkError('ECONNREFUSED'), 'UpstreamUnavailable', true, 3],
-    [
-      'a timeout',
-      Object.assign(new Error('timed out'), { name: 'TimeoutError' }),
-      'UpstreamUnavailable',
-      true,
-      3,
-    ],
-    ['missing agent credentials', sdkError('CredentialsProviderError'), 'UpstreamUnavailable', true, 3],
-  ])('maps %s to %s (retryable %s, %i attempts)', async (_what, failure, code, retryable, attempts) => {
+  type Failure = readonly [
+    what: string,
+    failure: unknown,
+    code: string,
+    retryable: boolean,
+    attempts: number,
+  ];
+  // Listed what, failure, code, retryable, attempts; the title names all but the failure object.
+  it.each(
+    (<Failure[]>[
+      ['AccessDenied', sdkError('AccessDenied', 403), 'AccessDenied', false, 1],
+      ['InvalidIdentityToken', sdkError('InvalidIdentityTokenException', 400), 'AccessDenied', false, 1],
+      ['ExpiredToken', sdkError('ExpiredTokenException', 400), 'AccessDenied', false, 1],
+      ['IDPRejectedClaim', sdkError('IDPRejectedClaimException', 403), 'AccessDenied', false, 1],
+      [
+        'MalformedPolicyDocument',
+        sdkError('MalformedPolicyDocumentException', 400),
+        'AccessDenied',
+        false,
+        1,
+      ],
+      ['PackedPolicyTooLarge', sdkError('PackedPolicyTooLargeException', 400), 'AccessDenied', false, 1],
+      ['RegionDisabled', sdkError('RegionDisabledException', 403), 'AccessDenied', false, 1],
+      ['Throttling', sdkError('Throttling', 400), 'Throttled', true, 3],
+      ['an HTTP 429', sdkError('SomethingNew', 429), 'Throttled', true, 3],
+      [
+        'IDPCommunicationError',
+        sdkError('IDPCommunicationErrorException', 400),
+        'UpstreamUnavailable',
+        true,
+        3,
+      ],
+      ['an HTTP 500', sdkError('InternalFailure', 500, 'server'), 'UpstreamUnavailable', true, 3],
+      ['an HTTP 503', sdkError('ServiceUnavailable', 503, 'server'), 'UpstreamUnavailable', true, 3],
+      ['a refused connection', networkError('ECONNREFUSED'), 'UpstreamUnavailable', true, 3],
+      [
+        'a timeout',
+        Object.assign(new Error('timed out'), { name: 'TimeoutError' }),
+        'UpstreamUnavailable',
+        true,
+        3,
+      ],
+      ['missing agent credentials', sdkError('CredentialsProviderError'), 'UpstreamUnavailable', true, 3],
+    ]).map(
+      ([what, failure, code, retryable, attempts]) => [what, code, retryable, attempts, failure] as const,
+    ),
+  )('maps %s to %s (retryable: %s, attempts: %i)', async (_what, code, retryable, attempts, failure) => {
     const { exchanger, calls } = setup('assume', [assoc()], [failure, failure, failure]);
     const error = await exchanger.exchange(token).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AgentError);

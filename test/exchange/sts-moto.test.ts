@@ -13,11 +13,15 @@ import { createMetrics } from '../../agent/metrics/metrics.js';
 import {
   type MotoServer,
   type MotoSetup,
+  motoProblem,
   setupActionCount,
   setupMoto,
   startMoto,
 } from '../../test-support/moto.js';
+import { needs } from '../../test-support/needs.js';
 import { type RecordingProxy, startRecordingProxy } from '../../test-support/recording-proxy.js';
+
+const withMoto = needs(await motoProblem(), 'the STS exchanges against moto');
 
 const EPOCH = 1_790_000_000_000;
 const REGION = 'us-east-1';
@@ -67,7 +71,7 @@ function config(exchange: string, stsEndpoint: string): ServerConfig {
   ) as ServerConfig;
 }
 
-describe('STS exchanges against moto with IAM enforced', () => {
+describe.skipIf(!withMoto)('STS exchanges against moto with IAM enforced', () => {
   let moto: MotoServer;
   let proxy: RecordingProxy;
   let setup: MotoSetup;

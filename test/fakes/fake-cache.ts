@@ -1,4 +1,5 @@
 import type { PodIdentity, VerifiedToken } from '../../agent/auth/token-verifier.js';
+import { type CachedCredentials, toCachedCredentials } from '../../agent/cache/cached-credentials.js';
 import type { CacheResult, CredentialCache } from '../../agent/cache/credential-cache.js';
 import type { RoleCredentials } from '../../agent/exchange/credential-exchanger.js';
 import { EPOCH } from './fake-verifier.js';
@@ -16,7 +17,7 @@ export function roleCredentials(overrides: Partial<RoleCredentials> = {}): RoleC
   };
 }
 
-/** Answers every identity with the same credentials, or throws `failWith`. */
+/** Answers every identity with `credentials` in their cached form, or throws `failWith`. */
 export class FakeCache implements CredentialCache {
   credentials = roleCredentials();
   failWith: Error | undefined;
@@ -27,15 +28,15 @@ export class FakeCache implements CredentialCache {
   async get(token: VerifiedToken): Promise<CacheResult> {
     this.seen.push(token);
     if (this.failWith !== undefined) throw this.failWith;
-    return { credentials: this.credentials, outcome: this.outcome };
+    return { credentials: toCachedCredentials(this.credentials), outcome: this.outcome };
   }
 
   /** Never a synchronous hit: every request goes through `get`, which records it. */
-  hit(_token: VerifiedToken): RoleCredentials | undefined {
+  hit(_token: VerifiedToken): CachedCredentials | undefined {
     return undefined;
   }
 
-  drop(_predicate: (identity: PodIdentity, credentials: RoleCredentials | undefined) => boolean): number {
+  drop(_predicate: (identity: PodIdentity, credentials: CachedCredentials | undefined) => boolean): number {
     return 0;
   }
 

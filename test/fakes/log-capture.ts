@@ -1,9 +1,16 @@
 import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
+import type { Clock } from '../../agent/clock.js';
 import { createLogger } from '../../agent/log/logger.js';
 
-/** A logger whose JSON lines are kept in `lines` (raw text, for leak scans) and `records` (parsed). */
-export function captureLogger(level = 'debug'): {
+/**
+ * A logger whose JSON lines are kept in `lines` (raw text, for leak scans) and `records` (parsed).
+ * `clock` gives each line's time; the wall clock when omitted.
+ */
+export function captureLogger(
+  level = 'debug',
+  clock?: Clock,
+): {
   logger: Logger;
   lines: string[];
   records: () => Record<string, unknown>[];
@@ -20,6 +27,6 @@ export function captureLogger(level = 'debug'): {
       done();
     },
   });
-  const logger = createLogger(level, stream);
+  const logger = createLogger(level, stream, clock);
   return { logger, lines, records: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }

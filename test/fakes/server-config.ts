@@ -1,6 +1,6 @@
 import { parseConfig, type ServerConfig } from '../../agent/config/parse-config.js';
 
-/** The flags the acceptance tests start the agent with (contract §2), on loopback. */
+/** The flags the acceptance tests start the agent with (docs/configuration.md), on loopback. */
 const BASE_FLAGS: Readonly<Record<string, string>> = {
   'bind-hosts': '127.0.0.1',
   port: '8080',

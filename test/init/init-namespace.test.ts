@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { INIT_EXIT } from '../../agent/config/init-exit-codes.js';
+import { needs } from '../../test-support/needs.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/agent/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'init-netns-'));
@@ -52,17 +53,21 @@ const link = (name: string) => (JSON.parse(read(name)) as Addr[])[0] as Addr;
 const globalAddresses = (a: Addr) =>
   a.addr_info.filter((i) => !i.local.startsWith('fe80')).map((i) => `${i.local}/${i.prefixlen}`);
 
-describe('pod-identity-agent init in a network namespace', () => {
-  const problem = namespaceProblem();
-  if (problem === undefined) {
+const enabled = needs(namespaceProblem(), 'the init tests in a network namespace');
+const withSetpriv = needs(
+  HAS_SETPRIV ? undefined : 'setpriv is not installed, so the capability cannot be dropped',
+  'the init test without NET_ADMIN',
+);
+
+describe.skipIf(!enabled)('pod-identity-agent init in a network namespace', () => {
+  if (enabled) {
     execFileSync('unshare', ['-rn', 'sh', '-c', SCRIPT], {
       env: { PATH: process.env.PATH, MAIN, DIR: dir, SETPRIV: HAS_SETPRIV ? '1' : '0' },
       timeout: 60_000,
     });
   }
 
-  it('creates the interface with both addresses, up, on the first run', (ctx) => {
-    if (problem !== undefined) ctx.skip(problem);
+  it('creates the interface with both addresses, up, on the first run', () => {
     expect(Number(read('rc1')), read('log')).toBe(INIT_EXIT.ok);
     const first = link('addr1');
     expect(globalAddresses(first).sort()).toEqual(['169.254.170.23/32', 'fd00:ec2::23/128']);
@@ -72,22 +77,18 @@ describe('pod-identity-agent init in a network namespace', () => {
     expect(kind).toBe(existsSync(join(dir, 'dummy')) ? 'dummy' : 'ifb');
   });
 
-  it('changes nothing on the second run', (ctx) => {
-    if (problem !== undefined) ctx.skip(problem);
+  it('changes nothing on the second run', () => {
     expect(Number(read('rc2'))).toBe(INIT_EXIT.ok);
     expect(link('addr2')).toEqual(link('addr1'));
     expect(read('log')).toContain('init: nothing to change');
   });
 
-  it('exits with the NET_ADMIN code and says so when the capability is missing', (ctx) => {
-    if (problem !== undefined) ctx.skip(problem);
-    if (!HAS_SETPRIV) ctx.skip('setpriv is not installed, so the capability cannot be dropped');
+  it.skipIf(!withSetpriv)('exits with the NET_ADMIN code and says so when the capability is missing', () => {
     expect(Number(read('rc3'))).toBe(INIT_EXIT.noNetAdmin);
     expect(read('log')).toMatch(/^pod-identity-agent: .*NET_ADMIN.*exitCode=3/m);
   });
 
-  it('skips the IPv6 address with a warning when IPv6 is turned off', (ctx) => {
-    if (problem !== undefined) ctx.skip(problem);
+  it('skips the IPv6 address with a warning when IPv6 is turned off', () => {
     expect(Number(read('rc4'))).toBe(INIT_EXIT.ok);
     expect(globalAddresses(link('addr4'))).toEqual(['169.254.170.23/32']);
     expect(read('log')).toMatch(/^pod-identity-agent: IPv6 .*address=fd00:ec2::23/m);

@@ -1,11 +1,12 @@
 /**
- * The agent started exactly as contract §2 shows, against the EKS Auth stand-in and moto, driven by
- * real SDK clients (issue 2 "Tests").
+ * The agent started exactly as docs/configuration.md shows, against the EKS Auth stand-in and moto, driven by
+ * real SDK clients.
  */
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClusterKeys } from '../../test-support/cluster-keys.js';
-import { isMotoAvailable } from '../../test-support/moto.js';
+import { motoProblem } from '../../test-support/moto.js';
+import { needs } from '../../test-support/needs.js';
 import {
   awsCliCopy,
   boto3Put,
@@ -17,7 +18,7 @@ import {
 import { STORY_ISSUER, type Story, startStory } from '../../test-support/story.js';
 
 const NODE = 'story-node';
-const motoAvailable = await isMotoAvailable();
+const motoAvailable = needs(await motoProblem(), 'the agent against EKS Auth and moto');
 
 describe.skipIf(!motoAvailable)('the agent against EKS Auth and moto', () => {
   let story: Story;

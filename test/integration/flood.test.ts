@@ -1,6 +1,6 @@
 /**
  * A flood from another process (autocannon at 127.0.0.1) against the built agent with the default
- * rate limit (security.md threat 9, issue 6 item 4): the flooding address is throttled, a forged
+ * rate limit (docs/security.md threat 9): the flooding address is throttled, a forged
  * token costs one signature check and no upstream call, and a pod at another address keeps being
  * served throughout.
  */

@@ -8,12 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlPlaneProblem } from '../../test-support/control-plane/binaries.js';
 import { createPodWithToken } from '../../test-support/control-plane/pod-token.js';
 import { type OwnedControlPlane, startControlPlane } from '../../test-support/control-plane.js';
-import { isMotoAvailable } from '../../test-support/moto.js';
+import { motoProblem } from '../../test-support/moto.js';
 import { needs } from '../../test-support/needs.js';
 import { type Story, startStory } from '../../test-support/story.js';
 
-const enabled =
-  (await isMotoAvailable()) && needs(controlPlaneProblem(), 'the key rotation against kube-apiserver');
+const enabled = needs(
+  (await motoProblem()) ?? controlPlaneProblem(),
+  'the key rotation against kube-apiserver',
+);
 
 describe.skipIf(!enabled)('a signing-key rotation of kube-apiserver', () => {
   let plane: OwnedControlPlane;

@@ -10,12 +10,14 @@ import { createAgentIdentity } from '../../test-support/control-plane/agent-iden
 import { controlPlaneProblem } from '../../test-support/control-plane/binaries.js';
 import { createPodWithToken, type PodWithToken } from '../../test-support/control-plane/pod-token.js';
 import { type OwnedControlPlane, startControlPlane } from '../../test-support/control-plane.js';
-import { isMotoAvailable } from '../../test-support/moto.js';
+import { motoProblem } from '../../test-support/moto.js';
 import { needs } from '../../test-support/needs.js';
 import { type Story, startStory } from '../../test-support/story.js';
 
-const enabled =
-  (await isMotoAvailable()) && needs(controlPlaneProblem(), 'the informer pod check against kube-apiserver');
+const enabled = needs(
+  (await motoProblem()) ?? controlPlaneProblem(),
+  'the informer pod check against kube-apiserver',
+);
 const NODE = 'node-a';
 
 async function eventually(condition: () => Promise<boolean>, ms = 30_000): Promise<void> {

@@ -7,12 +7,16 @@ import { type ClusterKeys, createClusterKeys } from '../../test-support/cluster-
 import {
   type MotoServer,
   type MotoSetup,
+  motoProblem,
   setupActionCount,
   setupMoto,
   startMoto,
 } from '../../test-support/moto.js';
+import { needs } from '../../test-support/needs.js';
 import { boto3Put, jsClient, writeTokenFile } from '../../test-support/pod-clients.js';
 import { type RecordingProxy, startRecordingProxy } from '../../test-support/recording-proxy.js';
+
+const withMoto = needs(await motoProblem(), 'the sts-web-identity agent tests against moto');
 
 const ISSUER = 'https://issuer.example';
 const AUDIENCE = 'sts.amazonaws.com';
@@ -22,7 +26,7 @@ const SPEC = {
   buckets: ['my-bucket', 'other-bucket'],
 };
 
-describe('agent with --exchange sts-web-identity against moto (IAM enforced)', () => {
+describe.skipIf(!withMoto)('agent with --exchange sts-web-identity against moto (IAM enforced)', () => {
   let moto: MotoServer;
   let setup: MotoSetup;
   let proxy: RecordingProxy;

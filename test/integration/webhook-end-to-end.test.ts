@@ -1,5 +1,5 @@
 /**
- * Issue 8 end to end, on a real kube-apiserver: a pod created through the API goes through the real
+ * The webhook end to end, on a real kube-apiserver: a pod created through the API goes through the real
  * webhook (registered with the overlay's MutatingWebhookConfiguration), the simulated kubelet turns
  * the stored spec into a token file (from the TokenRequest API, bound to that pod) and env, and a
  * real SDK client in that environment gets credentials from the agent and writes to S3.
@@ -16,13 +16,13 @@ import { uniqueName } from '../../test-support/control-plane/admin-client.js';
 import { controlPlaneProblem, PROJECT_ROOT } from '../../test-support/control-plane/binaries.js';
 import { sharedControlPlane } from '../../test-support/control-plane/shared.js';
 import type { ControlPlane } from '../../test-support/control-plane.js';
-import { isMotoAvailable } from '../../test-support/moto.js';
+import { motoProblem } from '../../test-support/moto.js';
 import { needs } from '../../test-support/needs.js';
 import { boto3Put } from '../../test-support/pod-clients.js';
 import { materializeContainer } from '../../test-support/simulated-kubelet.js';
 import { type Story, startStory } from '../../test-support/story.js';
 
-const enabled = (await isMotoAvailable()) && needs(controlPlaneProblem(), 'the webhook end-to-end test');
+const enabled = needs((await motoProblem()) ?? controlPlaneProblem(), 'the webhook end-to-end test');
 const MANIFEST = join(PROJECT_ROOT, 'manifests/overlays/webhook/core/mutating-webhook-configuration.yaml');
 const CONFIGS = '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations';
 

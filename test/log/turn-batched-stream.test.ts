@@ -31,7 +31,7 @@ describe('createTurnBatchedStream', () => {
   it('writes every line of one turn in one write when the turn ends', () => {
     const sink = new RecordingSink();
     const turns = manualTurns();
-    const stream = createTurnBatchedStream(sink, 1000, turns.defer);
+    const stream = createTurnBatchedStream(sink, { maxBufferedChars: 1000, defer: turns.defer });
     stream.write('a\n');
     stream.write('b\n');
     stream.write('c\n');
@@ -44,7 +44,7 @@ describe('createTurnBatchedStream', () => {
   it('schedules a new flush for the lines of the next turn', () => {
     const sink = new RecordingSink();
     const turns = manualTurns();
-    const stream = createTurnBatchedStream(sink, 1000, turns.defer);
+    const stream = createTurnBatchedStream(sink, { maxBufferedChars: 1000, defer: turns.defer });
     stream.write('a\n');
     turns.endTurn();
     stream.write('b\n');
@@ -63,7 +63,7 @@ describe('createTurnBatchedStream', () => {
   it('writes what is buffered on flush (process exit), and nothing twice', () => {
     const sink = new RecordingSink();
     const turns = manualTurns();
-    const stream = createTurnBatchedStream(sink, 1000, turns.defer);
+    const stream = createTurnBatchedStream(sink, { maxBufferedChars: 1000, defer: turns.defer });
     stream.write('last words\n');
     let done = false;
     stream.flush(() => {
@@ -74,20 +74,46 @@ describe('createTurnBatchedStream', () => {
     expect(done).toBe(true);
   });
 
-  it('drops lines past the buffer bound instead of growing without end', () => {
+  it('drops lines past the buffer bound instead of growing without end, and tells how many after the turn', () => {
     const sink = new RecordingSink();
     const turns = manualTurns();
-    const stream = createTurnBatchedStream(sink, 10, turns.defer);
+    const told: number[] = [];
+    const stream = createTurnBatchedStream(sink, {
+      maxBufferedChars: 10,
+      defer: turns.defer,
+      onDropped: (lines) => {
+        told.push(lines);
+        stream.write('note\n');
+      },
+    });
     expect(stream.write('12345\n')).toBe(true);
     expect(stream.write('67890\n')).toBe(false);
+    expect(stream.write('abcde\n')).toBe(false);
+    expect(told).toEqual([]);
     turns.endTurn();
     expect(sink.writes).toEqual(['12345\n']);
+    expect(told).toEqual([2]);
+    // What the owner logs then lands in the emptied buffer and goes out with the next turn.
+    turns.endTurn();
+    expect(sink.writes).toEqual(['12345\n', 'note\n']);
+  });
+
+  it('tells nothing in a turn that dropped nothing', () => {
+    const told: number[] = [];
+    const turns = manualTurns();
+    const stream = createTurnBatchedStream(new RecordingSink(), {
+      defer: turns.defer,
+      onDropped: (lines) => told.push(lines),
+    });
+    stream.write('a\n');
+    turns.endTurn();
+    expect(told).toEqual([]);
   });
 
   it('survives a failing sink and goes on writing later turns', () => {
     const sink = new RecordingSink();
     const turns = manualTurns();
-    const stream = createTurnBatchedStream(sink, 1000, turns.defer);
+    const stream = createTurnBatchedStream(sink, { maxBufferedChars: 1000, defer: turns.defer });
     sink.failing = true;
     stream.write('a\n');
     expect(() => turns.endTurn()).not.toThrow();

@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../../agent/config/duration.js';
 import { parseConfig } from '../../agent/config/parse-config.js';
+import { needs } from '../../test-support/needs.js';
 import { containerEnv, expandArgs, type KubeObject, kubectlProblem, one, render } from './render.js';
 import { validateObject } from './validate.js';
 
 const problem = kubectlProblem();
+needs(problem, 'the manifest tests (kubectl kustomize)');
 const OVERLAYS = ['eks', 'generic'] as const;
 const rendered = new Map<string, KubeObject[]>(
   problem === undefined ? OVERLAYS.map((o) => [o, render(`overlays/${o}`)]) : [],

@@ -10,11 +10,12 @@ function setup(requirePodIp = false) {
   const store = createPodStore();
   const reviewer = new FakeReviewer();
   const metrics = newMetrics();
-  const informer = { synced: true, stopped: false };
+  const informer = { synced: true, stopped: false, failingMs: 0 };
   const checker = createInformerPodChecker({
     store,
     informer: {
       isSynced: () => informer.synced,
+      failingForMs: () => informer.failingMs,
       stop: async () => {
         informer.stopped = true;
       },
@@ -23,6 +24,7 @@ function setup(requirePodIp = false) {
     metrics,
     requirePodIp,
     podWaitMs: 50,
+    staleAfterMs: 60_000,
   });
   const outcome = (token: VerifiedToken, sourceAddress?: string) =>
     checker.check(token, { sourceAddress }).then(
@@ -38,6 +40,25 @@ describe('createInformerPodChecker', () => {
     store.upsert(pod('a'));
     expect(await outcome(verifiedToken('a'))).toBe('ok');
     expect(reviewer.tokens).toHaveLength(0);
+  });
+
+  it('waits for the watch, not a TokenReview, when a token without a node claim names a pod not seen yet', async () => {
+    const { store, reviewer, outcome } = setup();
+    const token = verifiedToken('a');
+    const unclaimed = { ...token, identity: { ...token.identity, nodeName: undefined } };
+    setTimeout(() => store.upsert(pod('a')), 10);
+    expect(await outcome(unclaimed)).toBe('ok');
+    expect(reviewer.tokens).toHaveLength(0);
+  });
+
+  it('turns not ready once the watch has kept failing past staleAfterMs, and ready again once it recovers', () => {
+    const { informer, checker } = setup();
+    informer.failingMs = 60_000;
+    expect(checker.notReadyReason()).toBeUndefined();
+    informer.failingMs = 60_001;
+    expect(checker.notReadyReason()).toMatch(/pod watch failing/);
+    informer.failingMs = 0;
+    expect(checker.notReadyReason()).toBeUndefined();
   });
 
   it('accepts a terminating pod until it is deleted', async () => {
@@ -114,7 +135,7 @@ describe('createInformerPodChecker with --require-pod-ip', () => {
     ['the pod IP, IPv4-mapped', '::ffff:10.0.0.1', 'ok'],
     ["another pod's IP", '10.0.0.2', 'TokenNotBound'],
     ['no address', undefined, 'TokenNotBound'],
-  ])('answers a request from %s with %s', async (_what, address, expected) => {
+  ])('answers a request from %s (%s) with %s', async (_what, address, expected) => {
     const { store, outcome } = setup(true);
     store.upsert(pod('a', { ip: '10.0.0.1' }));
     expect(await outcome(verifiedToken('a'), address)).toBe(expected);

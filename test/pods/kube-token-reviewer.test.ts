@@ -31,9 +31,13 @@ describe.skipIf(!withCluster)('createKubeTokenReviewer against kube-apiserver', 
   const reviewer = (kubeconfig = plane.kubeconfig) =>
     createKubeTokenReviewer({ kubeConfig: loadKubeConfig({ kubeconfig }), audience: AUDIENCE });
 
-  it("reads a live pod's uid from the review of its token", async () => {
+  it("reads a live pod's uid and node from the review of its token", async () => {
     const pod = await createPodWithToken(plane.admin, { namespace: ns, nodeName: 'reviewer-node' });
-    expect(await reviewer().review(pod.token)).toEqual({ authenticated: true, podUid: pod.podUid });
+    expect(await reviewer().review(pod.token)).toEqual({
+      authenticated: true,
+      podUid: pod.podUid,
+      nodeName: 'reviewer-node',
+    });
   });
 
   it('says no for the token of a deleted pod, and for a token of another audience', async () => {
@@ -101,14 +105,19 @@ describe('createKubeTokenReviewer against the Kubernetes API stand-in (answers k
     expect((await (await reviewer()).review('t')).authenticated).toBe(false);
   });
 
-  it('gives up after its deadline', async () => {
-    // An API server that accepts the request and never answers.
-    const silent = createServer(() => {});
+  it('gives up after its deadline and aborts the request', async () => {
+    // An API server that accepts the request and never answers; it sees the connection end.
+    let abandoned: () => void = () => {};
+    const closed = new Promise<void>((resolve) => {
+      abandoned = resolve;
+    });
+    const silent = createServer((_request, response) => response.on('close', abandoned));
     const port = await listenOnLoopback(silent);
     try {
       const dir = await mkdtemp(join(tmpdir(), 'silent-kube-'));
       const file = join(dir, 'kubeconfig.yaml');
-      const cluster = { server: `http://127.0.0.1:${port}` };
+      // client-node refuses plain http unless TLS verification is explicitly off.
+      const cluster = { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true };
       await writeFile(
         file,
         JSON.stringify({
@@ -122,6 +131,9 @@ describe('createKubeTokenReviewer against the Kubernetes API stand-in (answers k
       const slow = createKubeTokenReviewer({ kubeConfig, audience: AUDIENCE, timeoutMs: 100 });
       const error = await slow.review('t').catch((e: unknown) => e);
       expect(isAgentError(error) && error.code).toBe('UpstreamUnavailable');
+      expect(String((error as Error).cause)).toContain('took over 100 ms');
+      // Without the abort the connection would stay open until the server closes it below.
+      await closed;
     } finally {
       silent.closeAllConnections();
       silent.close();

@@ -5,7 +5,7 @@ import type { CredentialCache } from '../../agent/cache/credential-cache.js';
 import { loadKubeConfig } from '../../agent/kube/kube-config.js';
 import type { Metrics } from '../../agent/metrics/metrics.js';
 import { createPodCheck } from '../../agent/pods/create-pod-check.js';
-import { POD_UID_EXTRA } from '../../agent/pods/kube-token-reviewer.js';
+import { NODE_NAME_EXTRA, POD_UID_EXTRA } from '../../agent/pods/kube-token-reviewer.js';
 import type { PodChecker } from '../../agent/pods/pod-checker.js';
 import { uniqueName } from '../../test-support/control-plane/admin-client.js';
 import { controlPlaneProblem } from '../../test-support/control-plane/binaries.js';
@@ -62,6 +62,8 @@ describe.skipIf(!withCluster)(
     let checker: PodChecker | undefined;
     let metrics: Metrics;
     const uids = new Map<string, { namespace: string; uid: string }>();
+    /** Uids the pod check reported gone, in order. */
+    const gone: string[] = [];
 
     beforeAll(async () => {
       plane = await sharedControlPlane();
@@ -71,6 +73,7 @@ describe.skipIf(!withCluster)(
       await plane.admin.createServiceAccount(ns, 's3-access-sa');
       node = uniqueName('node');
       uids.clear();
+      gone.length = 0;
     });
     afterEach(async () => {
       await agent?.close();
@@ -110,7 +113,10 @@ describe.skipIf(!withCluster)(
         clock,
         metrics,
         logger,
-        onPodGone: (uid) => built.drop((identity) => identity.podUid === uid),
+        onPodGone: (uid) => {
+          gone.push(uid);
+          built.drop((identity) => identity.podUid === uid);
+        },
       });
       agent = createApp(config, {
         verifier: new RealUidVerifier(uids),
@@ -160,7 +166,12 @@ describe.skipIf(!withCluster)(
       await eventually(synced);
       // A graceful delete of a scheduled pod only marks it terminating (there is no kubelet).
       await plane.admin.call('DELETE', `/api/v1/namespaces/${ns}/pods/web`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // The watch delivers events in order: once a later pod's deletion is seen, so was the update.
+      await createPod('marker');
+      await plane.admin.call('DELETE', `/api/v1/namespaces/${ns}/pods/marker?gracePeriodSeconds=0`);
+      const marker = uids.get('marker')?.uid ?? '';
+      await eventually(() => gone.includes(marker));
+      expect(gone).toEqual([marker]);
       expect((await get('web')).statusCode).toBe(200);
     });
 
@@ -179,7 +190,7 @@ describe.skipIf(!withCluster)(
       ['its own IP', '10.1.0.5', 200],
       ['its own IP, IPv4-mapped', '::ffff:10.1.0.5', 200],
       ["another pod's IP", '10.1.0.6', 403],
-    ])('with --require-pod-ip, answers a request from %s with %i', async (_what, address, status) => {
+    ])('with --require-pod-ip, answers a request from %s (%s) with %i', async (_what, address, status) => {
       await createPod('web', { ip: '10.1.0.5' });
       build(['--require-pod-ip']);
       await eventually(synced);
@@ -202,10 +213,13 @@ describe('the credentials route with the informer pod check, against the Kuberne
   let metrics: Metrics;
   /** Pod names the TokenReview handler authenticates. */
   let reviewable: Set<string>;
+  /** The node the TokenReview handler names for them. */
+  let reviewNode: string;
 
   beforeEach(async () => {
     api = await startKubeApi();
     reviewable = new Set();
+    reviewNode = 'n1';
     api.onPost('/apis/authentication.k8s.io/v1/tokenreviews', (body) => {
       const token = (body as { spec?: { token?: string } }).spec?.token ?? '';
       const name = /^good\.([\w-]+)\.sig$/.exec(token)?.[1] ?? '';
@@ -213,7 +227,8 @@ describe('the credentials route with the informer pod check, against the Kuberne
         ? {
             authenticated: true,
             audiences: [AUDIENCE],
-            user: { extra: { [POD_UID_EXTRA]: [`uid-${name}`] } },
+            // As API servers 1.30+ answer: the pod's uid and its node.
+            user: { extra: { [POD_UID_EXTRA]: [`uid-${name}`], [NODE_NAME_EXTRA]: [reviewNode] } },
           }
         : { authenticated: false, error: 'pod not found' };
       return { status: 201, body: { kind: 'TokenReview', apiVersion: 'authentication.k8s.io/v1', status } };
@@ -277,5 +292,16 @@ describe('the credentials route with the informer pod check, against the Kuberne
     expect((await get('fresh')).statusCode).toBe(200);
     const reviews = api.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/tokenreviews'));
     expect(reviews).toHaveLength(1);
+  });
+
+  it('refuses a pod the watch has not delivered when TokenReview places it on another node', async () => {
+    await build();
+    await eventually(synced);
+    reviewable.add('roaming');
+    reviewNode = 'n2';
+    const refused = await get('roaming');
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ code: 'TokenNotBound' });
+    expect(exchanger.calls).toHaveLength(0);
   });
 });

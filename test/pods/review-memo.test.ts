@@ -4,7 +4,14 @@ import { createReviewMemo } from '../../agent/pods/review-memo.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 import { FakeReviewer, unavailable, verifiedToken } from './fakes.js';
 
-function setup(options: { maxEntries?: number; maxInFlight?: number; maxPerSecond?: number } = {}) {
+function setup(
+  options: {
+    maxEntries?: number;
+    maxInFlight?: number;
+    maxPerSecond?: number;
+    maxPerAccountPerSecond?: number;
+  } = {},
+) {
   const clock = new ManualClock();
   const reviewer = new FakeReviewer();
   const memo = createReviewMemo({ reviewer, clock, ttlMs: 30_000, ...options });
@@ -44,6 +51,24 @@ describe('createReviewMemo', () => {
     expect(await memo.isAlive(verifiedToken('a'))).toBe(false);
   });
 
+  it.each<[string, string | undefined, string | undefined, boolean]>([
+    ['names this node', 'node-a', undefined, true],
+    ['names another node', 'node-b', 'node-a', false],
+    ['names no node, and the token claims this node', undefined, 'node-a', true],
+    ['names no node, and the token has no node claim (clusters before 1.30)', undefined, undefined, false],
+  ])('with --node-name, confirms a pod only when the review %s', async (_, reviewNode, tokenNode, alive) => {
+    const clock = new ManualClock();
+    const memo = createReviewMemo({
+      reviewer: { review: async () => ({ authenticated: true, podUid: 'a', nodeName: reviewNode }) },
+      clock,
+      nodeName: 'node-a',
+    });
+    const token = verifiedToken('a');
+    expect(await memo.isAlive({ ...token, identity: { ...token.identity, nodeName: tokenNode } })).toBe(
+      alive,
+    );
+  });
+
   it('starts at most twice maxPerSecond new reviews at once, then one more per 1/maxPerSecond s', async () => {
     const { reviewer, memo, clock } = setup({ maxPerSecond: 2 });
     for (const name of ['a', 'b', 'c', 'd']) await memo.isAlive(verifiedToken(name));
@@ -53,6 +78,25 @@ describe('createReviewMemo', () => {
     clock.advance(500);
     await memo.isAlive(verifiedToken('e'));
     expect(reviewer.tokens).toHaveLength(5);
+  });
+
+  it("keeps one service account's many tokens to its own share of the node's review budget", async () => {
+    const { reviewer, memo } = setup({ maxPerSecond: 20 });
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        memo.isAlive(verifiedToken(`pod-${i}`)).then(
+          () => 'asked',
+          (error: unknown) => (isAgentError(error) ? error.code : 'other'),
+        ),
+      ),
+    );
+    expect(answers.filter((a) => a === 'asked')).toHaveLength(10);
+    expect(answers.filter((a) => a === 'Throttled')).toHaveLength(20);
+    const other = verifiedToken('b');
+    expect(await memo.isAlive({ ...other, identity: { ...other.identity, serviceAccount: 'other' } })).toBe(
+      false,
+    );
+    expect(reviewer.tokens).toHaveLength(11);
   });
 
   it('shares one review between concurrent asks for one token', async () => {
@@ -87,7 +131,7 @@ describe('createReviewMemo', () => {
   });
 
   it('keeps a bounded number of answers', async () => {
-    const { memo } = setup({ maxEntries: 5, maxPerSecond: 100 });
+    const { memo } = setup({ maxEntries: 5, maxPerSecond: 100, maxPerAccountPerSecond: 100 });
     for (let i = 0; i < 50; i++) await memo.isAlive(verifiedToken(`p${i}`));
     expect(memo.size).toBe(5);
   });

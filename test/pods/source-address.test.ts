@@ -9,7 +9,7 @@ describe('toPodAddress', () => {
     ['FD00:EC2::7', 'fd00:ec2::7'],
     ['', undefined],
     [undefined, undefined],
-  ])('maps %s to %s', (input, expected) => {
+  ])('maps %j to %j', (input, expected) => {
     expect(toPodAddress(input)).toBe(expected);
   });
 });

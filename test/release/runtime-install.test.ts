@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClusterKeys } from '../../test-support/cluster-keys.js';
 import { freePort } from '../../test-support/loopback.js';
+import { needs } from '../../test-support/needs.js';
 
 /**
  * Reproduces the Dockerfile's two stages without a container engine. Build: only the files
@@ -144,8 +145,12 @@ describe('the image stages, reproduced in folders', () => {
     expect(((await response.json()) as { code: string }).code).toBe('InvalidToken');
   });
 
-  it('runs as the image user when the test can drop root', (ctx) => {
-    if (!canDropRoot) ctx.skip('not root or no setpriv: the agent ran as the current user');
+  it.skipIf(
+    !needs(
+      canDropRoot ? undefined : 'not root or no setpriv: the agent ran as the current user',
+      'the image-user check',
+    ),
+  )('runs as the image user when the test can drop root', () => {
     const status = execFileSync('ps', ['-o', 'uid=', '-p', String(child?.pid ?? 0)], { encoding: 'utf8' });
     expect(status.trim()).toBe(USER);
   });

@@ -46,6 +46,12 @@ describe('GET /v1/credentials', () => {
     expect(Date.parse(body.Expiration)).toBe(cache.credentials.expiration);
   });
 
+  it('tells every cache on the way not to store the credentials', async () => {
+    const res = await get({ authorization: 'good.s3-access-pod.sig' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+
   it('answers HEAD with the headers of GET and no body', async () => {
     const res = await get({ authorization: 'good.s3-access-pod.sig' }, 'HEAD');
     expect(res.statusCode).toBe(200);

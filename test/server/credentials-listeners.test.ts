@@ -1,7 +1,12 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type CredentialsListeners, listenCredentials } from '../../agent/server/credentials-listeners.js';
+import {
+  type CredentialsListeners,
+  listenCredentials,
+  REBIND_INTERVAL_MS,
+} from '../../agent/server/credentials-listeners.js';
+import { FakeTime } from '../fakes/fake-time.js';
 import { captureLogger } from '../fakes/log-capture.js';
 
 async function freePort(): Promise<number> {
@@ -125,14 +130,41 @@ describe('listenCredentials', () => {
     expect(status).toBe(431);
   });
 
+  it('binds an address once the process holding it lets go, on the next re-bind', async () => {
+    squatter = createServer();
+    await new Promise<void>((resolve) => squatter?.listen(0, '127.0.0.1', resolve));
+    const { port } = squatter.address() as AddressInfo;
+    const time = new FakeTime();
+    listeners = await listenCredentials(
+      (_req, res) => res.end('ok'),
+      ['127.0.0.1'],
+      port,
+      captureLogger().logger,
+      { timers: time },
+    );
+    await new Promise((resolve) => squatter?.close(resolve));
+    squatter = undefined;
+    await time.advance(REBIND_INTERVAL_MS - 1);
+    expect(listeners.states.get('127.0.0.1')).toBe('in-use');
+    await time.advance(1);
+    await expect.poll(() => listeners?.states.get('127.0.0.1')).toBe('bound');
+    expect(listeners.notReadyReason()).toBeUndefined();
+    expect(await get(port)).toBe(200);
+  });
+
   it('lets an in-flight request finish on close and refuses new connections', async () => {
     const port = await freePort();
+    let arrived: () => void = () => {};
+    const reached = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
     let release: () => void = () => {};
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
     listeners = await listenCredentials(
       (_req, res) => {
+        arrived();
         void held.then(() => res.end('done'));
       },
       ['127.0.0.1'],
@@ -140,9 +172,9 @@ describe('listenCredentials', () => {
       captureLogger().logger,
     );
     const inFlight = get(port);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await reached;
+    // close() stops accepting before it returns; it resolves only once the held request is answered.
     const closing = listeners.close(5_000);
-    await new Promise((resolve) => setTimeout(resolve, 50));
     await expect(get(port)).rejects.toThrow();
     release();
     expect(await inFlight).toBe(200);

@@ -8,7 +8,16 @@ import {
 } from '../../agent/exchange/eks-auth-client.js';
 import { type ClusterKeys, createClusterKeys } from '../../test-support/cluster-keys.js';
 import { type EksAuthService, startEksAuthService } from '../../test-support/eks-auth-service.js';
-import { createS3Role, type MotoServer, S3_ROLE_SETUP_ACTIONS, startMoto } from '../../test-support/moto.js';
+import {
+  createS3Role,
+  type MotoServer,
+  motoProblem,
+  S3_ROLE_SETUP_ACTIONS,
+  startMoto,
+} from '../../test-support/moto.js';
+import { needs } from '../../test-support/needs.js';
+
+const withMoto = needs(await motoProblem(), 'the EKS Auth stand-in with moto STS');
 
 const ISSUER = 'https://issuer.example';
 const AUDIENCE = 'pods.eks.amazonaws.com';
@@ -21,7 +30,7 @@ const pod = {
   podName: 's3-access-pod',
 };
 
-describe('the EKS Auth service with moto STS', () => {
+describe.skipIf(!withMoto)('the EKS Auth service with moto STS', () => {
   let moto: MotoServer;
   let keys: ClusterKeys;
   let service: EksAuthService;
@@ -116,17 +125,21 @@ describe('the EKS Auth service with moto STS', () => {
     expect(service.calls.success - before.success).toBe(1);
   });
 
-  it.each([
-    ['an unassociated service account', { serviceAccount: 'other-sa' }, 404, 'ResourceNotFoundException'],
-    ['a wrong audience', { audience: 'sts.amazonaws.com' }, 400, 'InvalidTokenException'],
-    ['a wrong issuer', { issuer: 'https://evil.example' }, 400, 'InvalidTokenException'],
-    [
-      'an expired token',
-      { iat: Math.floor(Date.now() / 1000) - 7200, lifetimeSeconds: 3600 },
-      400,
-      'ExpiredTokenException',
-    ],
-  ])('refuses %s with %i %s', async (_name, override, status, type) => {
+  it.each(
+    (
+      [
+        ['an unassociated service account', { serviceAccount: 'other-sa' }, 404, 'ResourceNotFoundException'],
+        ['a wrong audience', { audience: 'sts.amazonaws.com' }, 400, 'InvalidTokenException'],
+        ['a wrong issuer', { issuer: 'https://evil.example' }, 400, 'InvalidTokenException'],
+        [
+          'an expired token',
+          { iat: Math.floor(Date.now() / 1000) - 7200, lifetimeSeconds: 3600 },
+          400,
+          'ExpiredTokenException',
+        ],
+      ] as const
+    ).map(([name, override, status, type]) => [name, status, type, override] as const),
+  )('refuses %s with %i %s', async (_name, status, type, override) => {
     const error = await failure(ask(await keys.mintToken({ ...pod, ...override })));
     expect(error.name).toBe(type);
     expect(error.$metadata.httpStatusCode).toBe(status);

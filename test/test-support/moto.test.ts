@@ -4,12 +4,16 @@ import {
   createS3Role,
   type MotoServer,
   type MotoSetup,
+  motoProblem,
   S3_ROLE_SETUP_ACTIONS,
   setupActionCount,
   startMoto,
 } from '../../test-support/moto.js';
+import { needs } from '../../test-support/needs.js';
 
-describe('startMoto with IAM enforced after set-up', () => {
+const withMoto = needs(await motoProblem(), 'the moto server tests');
+
+describe.skipIf(!withMoto)('startMoto with IAM enforced after set-up', () => {
   let moto: MotoServer;
   let setup: MotoSetup & { roleArn: string };
 

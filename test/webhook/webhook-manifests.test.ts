@@ -10,18 +10,13 @@ import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { parseConfig } from '../../agent/config/parse-config.js';
+import { needs } from '../../test-support/needs.js';
+import { kubectlProblem } from '../manifests/render.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered manifests are untyped YAML.
 type Obj = any;
 
-const hasKubectl = (() => {
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasKubectl = needs(kubectlProblem(), 'the webhook manifest tests (kubectl kustomize)');
 
 function render(dir: string): Obj[] {
   const text = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });

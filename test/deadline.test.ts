@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { withDeadline } from '../../agent/exchange/deadline.js';
+import { withDeadline } from '../agent/deadline.js';
 
 /** Resolves with the signal's abort reason once it aborts. */
 const aborted = (signal: AbortSignal) =>

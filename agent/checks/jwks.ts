@@ -1,6 +1,6 @@
 import type { JSONWebKeySet, JWK } from 'jose';
 
-/** The only token signing algorithms accepted (security.md: RS256 and ES256/384/512). */
+/** The only token signing algorithms accepted (RS256 and ES256/384/512; docs/security.md, threat 1). */
 export const ALLOWED_ALGORITHMS = Object.freeze(['RS256', 'ES256', 'ES384', 'ES512'] as const);
 
 /** One of {@link ALLOWED_ALGORITHMS}. */

@@ -1,6 +1,6 @@
 import type { JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { toSigningKeySet } from '../../agent/auth/jwks.js';
+import { toSigningKeySet } from '../../agent/checks/jwks.js';
 import { createClusterKeys } from '../../test-support/cluster-keys.js';
 
 const rsa = (await createClusterKeys({ alg: 'RS256', kid: 'rsa' })).jwks.keys[0] as JWK;
