@@ -4,7 +4,7 @@
 # themselves on loopback with a generated configuration.
 set -euo pipefail
 if command -v prometheus >/dev/null && command -v promtool >/dev/null; then
-  prometheus --version 2>&1 | head -1
+  prometheus --version 2>&1 | sed -n 1p
   exit 0
 fi
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
@@ -23,5 +23,5 @@ if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
   $SUDO systemctl disable --now prometheus >/dev/null 2>&1 || true
 fi
 if [ -x /etc/init.d/prometheus ]; then $SUDO /etc/init.d/prometheus stop >/dev/null 2>&1 || true; fi
-prometheus --version 2>&1 | head -1
-promtool --version 2>&1 | head -1
+prometheus --version 2>&1 | sed -n 1p
+promtool --version 2>&1 | sed -n 1p

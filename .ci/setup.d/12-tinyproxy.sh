@@ -3,7 +3,7 @@
 # Only the binary is needed: the package's system service is never started.
 set -euo pipefail
 if command -v tinyproxy >/dev/null 2>&1; then
-  echo "tinyproxy already installed: $(tinyproxy -v 2>&1 | head -1)"
+  echo "tinyproxy already installed: $(tinyproxy -v 2>&1 | sed -n 1p)"
   exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive
@@ -18,4 +18,4 @@ fi
 trap '[ "$had_policy" = false ] && rm -f /usr/sbin/policy-rc.d' EXIT
 apt-get install -y -qq --no-install-recommends tinyproxy-bin || apt-get install -y -qq --no-install-recommends tinyproxy
 command -v tinyproxy >/dev/null
-echo "installed $(tinyproxy -v 2>&1 | head -1)"
+echo "installed $(tinyproxy -v 2>&1 | sed -n 1p)"
