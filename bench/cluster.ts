@@ -58,6 +58,7 @@ export function agentArgs(endpoint: string, jwksFile: string): string[] {
     BENCH_REGION,
     '--endpoint',
     endpoint,
+    '--allow-plain-http',
     '--issuer',
     BENCH_ISSUER,
     '--audience',

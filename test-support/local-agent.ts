@@ -58,6 +58,7 @@ export async function startLocalAgent(
         'us-east-1',
         '--endpoint',
         eksAuth.endpoint,
+        '--allow-plain-http',
         '--issuer',
         LOCAL_ISSUER,
         '--audience',

@@ -66,6 +66,7 @@ export function storyAgentArgs(eksAuthEndpoint: string, jwksFile: string): strin
     STORY_REGION,
     '--endpoint',
     eksAuthEndpoint,
+    '--allow-plain-http',
     '--issuer',
     STORY_ISSUER,
     '--audience',

@@ -179,6 +179,13 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
     help: 'Remote JSON Web Key Set URL with the token signing keys. Needs --issuer.',
   }),
   flag({
+    name: 'allow-plain-http',
+    kind: 'bool',
+    commands: SERVER,
+    defaults: { server: 'false' },
+    help: 'Allow plain-http --endpoint, --sts-endpoint, --jwks-uri, discovery --issuer and AWS_ENDPOINT_URL* (local stand-ins only; each is logged as a warning).',
+  }),
+  flag({
     name: 'kubeconfig',
     kind: 'path',
     env: 'KUBECONFIG',

@@ -75,6 +75,7 @@ describe('parseConfig', () => {
         'us-east-1',
         '--endpoint',
         'http://127.0.0.1:9000',
+        '--allow-plain-http',
         '--issuer',
         'https://issuer.example',
         '--audience',

@@ -35,9 +35,8 @@ describe('the proxy and AWS endpoint variables', () => {
     };
     expect(server(env).endpoint?.href).toBe('https://eks-auth.example/');
     expect(server(env).stsEndpoint?.href).toBe('https://all.example/');
-    expect(server({ ...env, AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:5000' }).stsEndpoint?.href).toBe(
-      'http://127.0.0.1:5000/',
-    );
+    const sts = { ...env, AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:5000' };
+    expect(server(sts, ['--allow-plain-http']).stsEndpoint?.href).toBe('http://127.0.0.1:5000/');
     expect(server(env, ['--endpoint=https://flag.example']).endpoint?.href).toBe('https://flag.example/');
   });
 

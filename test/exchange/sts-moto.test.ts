@@ -64,7 +64,8 @@ function config(exchange: string, stsEndpoint: string): ServerConfig {
     [
       'server',
       ...['--exchange', exchange, '--cluster-name', 'demo', '--region', REGION],
-      ...['--sts-endpoint', stsEndpoint, '--cluster-arn', CLUSTER_ARN, '--associations', 'unused.yaml'],
+      ...['--sts-endpoint', stsEndpoint, '--allow-plain-http', '--cluster-arn', CLUSTER_ARN],
+      ...['--associations', 'unused.yaml'],
       ...['--issuer', 'https://issuer.example', '--jwks-file', 'unused.json'],
     ],
     {},

@@ -229,6 +229,7 @@ describe('no secret in any log line or response body', () => {
       }),
     );
     const common = [
+      '--allow-plain-http',
       '--cluster-name',
       'demo',
       '--region',

@@ -88,7 +88,7 @@ describe.skipIf(!withMoto)('agent with --exchange sts-assume-role against moto (
     agent = await startAgent({
       args: [
         ...['--exchange', 'sts-assume-role', '--cluster-name', 'demo', '--region', REGION],
-        ...['--sts-endpoint', proxy.endpoint, '--associations', associationsFile],
+        ...['--sts-endpoint', proxy.endpoint, '--allow-plain-http', '--associations', associationsFile],
         ...['--cluster-arn', 'arn:aws:eks:us-east-1:123456789012:cluster/demo'],
         ...['--issuer', ISSUER, '--audience', AUDIENCE, '--jwks-file', await keys.writeJwksFile(dir)],
       ],

@@ -71,7 +71,7 @@ describe.skipIf(!withMoto)('agent with --exchange sts-web-identity against moto 
     agent = await startAgent({
       args: [
         ...['--exchange', 'sts-web-identity', '--cluster-name', 'demo', '--region', REGION],
-        ...['--sts-endpoint', proxy.endpoint, '--associations', associations],
+        ...['--sts-endpoint', proxy.endpoint, '--allow-plain-http', '--associations', associations],
         ...['--issuer', ISSUER, '--audience', AUDIENCE, '--jwks-file', await keys.writeJwksFile(dir)],
       ],
       // No AWS credentials at all: the web identity call needs none.

@@ -67,7 +67,8 @@ beforeAll(async () => {
     ...['--probe-address', '127.0.0.1', '--probe-port', String(probePort)],
     ...['--metrics-address', '127.0.0.1', '--metrics-port', String(metricsPort)],
     ...['--exchange', 'eks-auth', '--cluster-name', 'demo', '--region', 'us-east-1'],
-    ...['--endpoint', 'http://127.0.0.1:9', '--issuer', ISSUER, '--jwks-file', jwks],
+    ...['--endpoint', 'http://127.0.0.1:9', '--allow-plain-http'],
+    ...['--issuer', ISSUER, '--jwks-file', jwks],
   ];
   const [cmd, args] = canDropRoot
     ? ['setpriv', [`--reuid=${USER}`, `--regid=${USER}`, '--clear-groups', process.execPath, ...agent]]
