@@ -9,7 +9,6 @@ import { createCredentialCache } from './cache/create-credential-cache.js';
 import type { CredentialCache } from './cache/credential-cache.js';
 import type { Clock } from './clock.js';
 import type { ServerConfig } from './config/parse-config.js';
-import { plainHttpFlags } from './config/plain-http.js';
 import { createExchanger } from './exchange/create-exchanger.js';
 import { createUpstreamHealth } from './exchange/upstream-health.js';
 import { createMissGuard } from './limits/miss-guard.js';
@@ -39,11 +38,11 @@ export interface ServerEnvironment {
  */
 export async function createServerDeps(config: ServerConfig, env: ServerEnvironment): Promise<Deps> {
   const { logger, clock } = env;
-  const plainHttp = plainHttpFlags(config);
-  if (plainHttp.length > 0)
+  // Allowed by --allow-plain-http (else a start-up problem): one warning per plain-http URL.
+  for (const flag of config.plainHttp)
     logger.warn(
-      { flags: plainHttp },
-      'plain-http URLs: tokens, credentials or signing keys cross the network unencrypted (use only for local stand-ins)',
+      { flag },
+      'plain-http URL: tokens, credentials or signing keys cross the network unencrypted (use only for local stand-ins)',
     );
   const metrics = createMetrics(new Registry());
   registerRuntimeMetrics(metrics.registry);

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { ConfigError } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { type Command, FLAGS, type FlagSpec } from './flags.js';
+import { plainHttpProblems, plainHttpSources } from './plain-http.js';
 import {
   bindHostProblems,
   clusterProblems,
@@ -53,6 +54,11 @@ export interface ServerConfig extends CommonConfig {
   readonly stsEndpoint: URL | undefined;
   /** Proxies, FIPS and CA bundle of the agent's own AWS and key-set calls (environment only). */
   readonly upstream: UpstreamNetwork;
+  /**
+   * Flags or variables that set a plain-http URL the agent calls (`--endpoint`, `AWS_ENDPOINT_URL`...);
+   * non-empty only with `--allow-plain-http`, else each is a start-up problem.
+   */
+  readonly plainHttp: readonly string[];
   readonly allowAnnotationRoles: boolean;
   /** Exact `iss`; undefined only with the Kubernetes key source, which discovers it. */
   readonly issuer: string | undefined;
@@ -377,6 +383,17 @@ function buildServer(values: Values, env: Env, problems: string[], options: Pars
   const maxCacheSize = num('max-cache-size');
   if (maxCacheSize < 1) problems.push('--max-cache-size must be at least 1');
   const upstream = readUpstreamEnv(env, problems, options.readText);
+  const endpoint = url('endpoint') ?? upstream.eksAuthEndpoint;
+  const stsEndpoint = url('sts-endpoint') ?? upstream.stsEndpoint;
+  const plainHttp = plainHttpSources({
+    endpoint: endpoint && [url('endpoint') ? '--endpoint' : (upstream.eksAuthEndpointVar ?? ''), endpoint],
+    stsEndpoint: stsEndpoint && [
+      url('sts-endpoint') ? '--sts-endpoint' : (upstream.stsEndpointVar ?? ''),
+      stsEndpoint,
+    ],
+    keySource,
+  });
+  problems.push(...plainHttpProblems(plainHttp, flag('allow-plain-http')));
 
   return {
     ...common,
@@ -387,9 +404,10 @@ function buildServer(values: Values, env: Env, problems: string[], options: Pars
     clusterName: clusterName ?? '',
     clusterArn: str('cluster-arn'),
     region: region ?? '',
-    endpoint: url('endpoint') ?? upstream.eksAuthEndpoint,
-    stsEndpoint: url('sts-endpoint') ?? upstream.stsEndpoint,
+    endpoint,
+    stsEndpoint,
     upstream: upstream.network,
+    plainHttp,
     allowAnnotationRoles,
     issuer: str('issuer'),
     keySource,

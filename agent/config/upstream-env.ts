@@ -25,9 +25,15 @@ export interface UpstreamEnv {
   readonly eksAuthEndpoint: URL | undefined;
   /** `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL` (`--sts-endpoint` wins over both). */
   readonly stsEndpoint: URL | undefined;
+  /** Which variable set `eksAuthEndpoint` and `stsEndpoint`, to name it in problems and warnings. */
+  readonly eksAuthEndpointVar: string | undefined;
+  readonly stsEndpointVar: string | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+const EKS_AUTH_VARS = ['AWS_ENDPOINT_URL_EKS_AUTH', 'AWS_ENDPOINT_URL'];
+const STS_VARS = ['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL'];
 
 /** The first of `names` set to a non-empty value, with its name. */
 function first(env: Env, names: readonly string[]): [string, string] | undefined {
@@ -80,7 +86,9 @@ export function readUpstreamEnv(env: Env, problems: string[], readText?: ReadTex
       useFipsEndpoint: fips?.[1].toLowerCase() === 'true',
       caBundleFile,
     },
-    eksAuthEndpoint: url(env, ['AWS_ENDPOINT_URL_EKS_AUTH', 'AWS_ENDPOINT_URL'], problems),
-    stsEndpoint: url(env, ['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL'], problems),
+    eksAuthEndpoint: url(env, EKS_AUTH_VARS, problems),
+    stsEndpoint: url(env, STS_VARS, problems),
+    eksAuthEndpointVar: first(env, EKS_AUTH_VARS)?.[0],
+    stsEndpointVar: first(env, STS_VARS)?.[0],
   };
 }

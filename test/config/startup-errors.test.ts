@@ -113,6 +113,20 @@ describe('start-up mistakes of the built CLI', () => {
     ]);
   });
 
+  it('refuses plain-http upstream URLs without --allow-plain-http, one line per flag or variable', () => {
+    const { code, stdout, stderr } = cli(server('--endpoint=http://127.0.0.1:9'), {
+      AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:10',
+    });
+    const hint =
+      'is a plain-http URL: use https, or pass --allow-plain-http (POD_IDENTITY_AGENT_ALLOW_PLAIN_HTTP=true) for a local stand-in';
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(problemLines(stderr)).toEqual([
+      `pod-identity-agent: --endpoint ${hint}`,
+      `pod-identity-agent: AWS_ENDPOINT_URL_STS ${hint} (see --help)`,
+    ]);
+  });
+
   it('reports a missing region and cluster name together, by flag name', () => {
     const { code, stderr } = cli(['server', '--issuer=https://i.example', `--jwks-file=${goodJwks}`]);
     expect(code).toBe(2);

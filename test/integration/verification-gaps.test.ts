@@ -47,11 +47,11 @@ describe('the built agent verifying tokens', () => {
     }
   }, 30_000);
 
-  it('warned at start-up that --endpoint is plain http', () => {
-    const warning = local.agent.lines
-      .map((line) => JSON.parse(line) as { level?: string; flags?: string[]; msg?: string })
-      .find((line) => line.msg?.startsWith('plain-http URLs'));
-    expect(warning).toMatchObject({ level: 'warn', flags: ['--endpoint'] });
+  it('warned once at start-up that --endpoint is plain http, allowed by --allow-plain-http', () => {
+    const warnings = local.agent.lines
+      .map((line) => JSON.parse(line) as { level?: string; flag?: string; msg?: string })
+      .filter((line) => line.msg?.startsWith('plain-http URL'));
+    expect(warnings).toEqual([expect.objectContaining({ level: 'warn', flag: '--endpoint' })]);
   });
 
   it('answers credentials with Cache-Control: no-store', async () => {
