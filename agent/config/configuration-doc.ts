@@ -69,7 +69,7 @@ export function renderConfigurationDoc(): string {
     '| `NO_PROXY` / `no_proxy` | Comma-separated hosts reached directly: `*`, a domain (`amazonaws.com` or `.amazonaws.com`, subdomains included), an IP address, `host:port`, or an IPv4 CIDR block. |',
     '| `AWS_ENDPOINT_URL_EKS_AUTH` | EKS Auth endpoint when `--endpoint` is not given (e.g. a VPC endpoint). |',
     '| `AWS_ENDPOINT_URL_STS` | STS endpoint when `--sts-endpoint` is not given. |',
-    '| `AWS_ENDPOINT_URL` | Both endpoints, when neither the flag nor the per-service variable is set. |',
+    '| `AWS_ENDPOINT_URL` | Both endpoints, when neither the flag nor the per-service variable is set. An `http://` endpoint, from a flag or a variable, is refused (exit 2) unless `--allow-plain-http`. |',
     '| `AWS_USE_FIPS_ENDPOINT` | `true`: `https://eks-auth-fips.{region}.api.aws` and `https://sts-fips.{region}.amazonaws.com` unless an endpoint is set. |',
     '| `AWS_CA_BUNDLE` | PEM file trusted for `https://` upstreams instead of the system roots (a TLS-inspecting proxy). Read at start; a missing file or one without a certificate is refused (exit 2). |',
     '',
