@@ -74,7 +74,11 @@ describe.skipIf(!needs(tinyproxyProblem(), 'the proxy tests'))('the agent behind
   /** Starts the agent with the proxy variables and `extraEnv`, fetches credentials once, stops it. */
   async function fetchThroughAgent(extraEnv: Record<string, string>): Promise<number> {
     const agent: AgentProcess = await startAgent({
-      args: ['--exchange=eks-auth', '--cluster-name=demo', `--issuer=${ISSUER}`, `--jwks-uri=${jwksUri}`],
+      args: [
+        ...['--exchange=eks-auth', '--cluster-name=demo', `--issuer=${ISSUER}`, `--jwks-uri=${jwksUri}`],
+        // The EKS Auth stand-in (AWS_ENDPOINT_URL_EKS_AUTH) is plain http.
+        '--allow-plain-http',
+      ],
       env: {
         AWS_REGION: 'us-east-1',
         AWS_ENDPOINT_URL_EKS_AUTH: eksAuth.endpoint,
