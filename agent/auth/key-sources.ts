@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { KeySource } from '../config/parse-config.js';
+import type { KeySource } from '../config/key-source.js';
 import { type FetchJsonOptions, fetchJson } from './fetch-json.js';
 import type { KeyFetcher } from './key-fetcher.js';
 import { createKubernetesKeyFetcher, type KubernetesKeyFetcherOptions } from './kubernetes-key-source.js';

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { ConfigError } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { type Command, FLAGS, type FlagSpec } from './flags.js';
+import type { KeySource } from './key-source.js';
 import { plainHttpProblems, plainHttpSources } from './plain-http.js';
 import {
   bindHostProblems,
@@ -14,13 +15,6 @@ import { readUpstreamEnv, type UpstreamNetwork } from './upstream-env.js';
 
 /** Which exchange turns tokens into credentials. */
 export type ExchangeKind = 'eks-auth' | 'sts-assume-role' | 'sts-web-identity';
-
-/** Where token signing keys come from. */
-export type KeySource =
-  | { readonly kind: 'file'; readonly path: string }
-  | { readonly kind: 'uri'; readonly uri: URL }
-  | { readonly kind: 'discovery'; readonly issuer: URL }
-  | { readonly kind: 'kubernetes' };
 
 /** Settings shared by the servers that have probes and metrics. */
 export interface CommonConfig {

@@ -1,4 +1,4 @@
-import type { KeySource } from './parse-config.js';
+import type { KeySource } from './key-source.js';
 
 /** The URLs the agent will call, each with the flag or variable that set it. */
 export interface CalledUrls {
