@@ -109,7 +109,11 @@ export async function createServerDeps(config: ServerConfig, env: ServerEnvironm
     minRemainingMs: config.minRemainingMs,
     logger,
     // A pod without an association, asking in a loop, must not become one upstream call per request.
-    missGuard: createMissGuard({ clock, refusalTtlMs: config.refusalMemoryMs }),
+    missGuard: createMissGuard({
+      clock,
+      refusalTtlMs: config.refusalMemoryMs,
+      missesPerSecond: config.upstreamMissRate,
+    }),
   });
   cacheRef = cache;
   // A deleted pod's credentials go at once and, being gone, are never refreshed (docs/security.md threat 4).

@@ -40,6 +40,8 @@ export const DEFAULT_MIN_REMAINING = '15m';
 export const DEFAULT_MAX_CACHE_SIZE = '10000';
 /** Default per-source-address rate, requests per second (burst is twice this). Enough for 250 pods on a node. */
 export const DEFAULT_RATE_LIMIT = '50';
+/** Default `--upstream-miss-rate`: new upstream calls per second for cache misses, node-wide. */
+export const DEFAULT_UPSTREAM_MISS_RATE = '20';
 /** Default drain time on SIGTERM. The DaemonSet's terminationGracePeriodSeconds is set above it. */
 export const DEFAULT_SHUTDOWN_GRACE = '20s';
 
@@ -225,6 +227,13 @@ export const FLAGS: readonly FlagSpec[] = Object.freeze([
     commands: SERVER,
     defaults: { server: '30s' },
     help: 'How long a service account the credential service refused (NoAssociation, AccessDenied) is answered without asking again; 0s turns it off.',
+  }),
+  flag({
+    name: 'upstream-miss-rate',
+    kind: 'count',
+    commands: SERVER,
+    defaults: { server: DEFAULT_UPSTREAM_MISS_RATE },
+    help: "New upstream calls per second for cache misses, node-wide, beyond a burst of 300 (or five seconds' worth, if more) that covers a node booting its pods; past it a miss is answered Throttled. Refreshes of credentials in use do not count.",
   }),
   flag({
     name: 'rate-limit',

@@ -64,6 +64,8 @@ export interface ServerConfig extends CommonConfig {
   readonly podWatchStaleAfterMs: number;
   /** `--refusal-memory`, milliseconds; 0 = off. */
   readonly refusalMemoryMs: number;
+  /** `--upstream-miss-rate`: new upstream calls per second for cache misses, node-wide. */
+  readonly upstreamMissRate: number;
   /** Requests per second per source address; 0 is off. */
   readonly rateLimit: number;
   /** Milliseconds. */
@@ -410,6 +412,7 @@ function buildServer(values: Values, env: Env, problems: string[], options: Pars
     requirePodIp,
     podWatchStaleAfterMs: num('pod-watch-stale-after'),
     refusalMemoryMs: num('refusal-memory'),
+    upstreamMissRate: num('upstream-miss-rate'),
     rateLimit: num('rate-limit'),
     minRemainingMs: num('min-remaining'),
     maxCacheSize,

@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { PodIdentity } from '../auth/token-verifier.js';
 import { checkInteger } from '../checks/option-checks.js';
 import type { Clock } from '../clock.js';
+import { DEFAULT_UPSTREAM_MISS_RATE } from '../config/flags.js';
 import { AgentError, type AgentErrorCode, isAgentError } from '../errors.js';
 import { createRateLimiter } from './rate-limiter.js';
 
@@ -10,10 +11,15 @@ export const DEFAULT_REFUSAL_TTL_MS = 30_000;
 /** Default bound on remembered refusals (service accounts). */
 export const DEFAULT_MAX_REFUSALS = 10_000;
 /**
- * Default upstream calls per second for cache misses, node-wide (burst five times that). The
+ * Default upstream calls per second for cache misses, node-wide (`--upstream-miss-rate`). The
  * credential service's throttling is account-wide: one node's pods must not spend it for the others.
  */
-export const DEFAULT_MISSES_PER_SECOND = 20;
+export const DEFAULT_MISSES_PER_SECOND = Number(DEFAULT_UPSTREAM_MISS_RATE);
+/**
+ * Smallest burst of the miss budget: a node booting 250 pods asks for all of them within a second or
+ * two (bench/burst.ts), and each must be served, not throttled.
+ */
+export const MIN_MISS_BURST = 300;
 
 /** Options of {@link createMissGuard}. */
 export interface MissGuardOptions {
@@ -24,7 +30,7 @@ export interface MissGuardOptions {
   readonly maxRefusals?: number | undefined;
   /** New upstream calls per second for misses. Default {@link DEFAULT_MISSES_PER_SECOND}. */
   readonly missesPerSecond?: number | undefined;
-  /** Bucket size of that budget. Default five times `missesPerSecond`. */
+  /** Bucket size of that budget. Default {@link MIN_MISS_BURST} or five times `missesPerSecond`, the larger. */
   readonly missBurst?: number | undefined;
 }
 
@@ -83,7 +89,7 @@ export function createMissGuard(options: MissGuardOptions): MissGuard {
   });
   const budget = createRateLimiter({
     ratePerSecond: missesPerSecond,
-    burst: options.missBurst ?? 5 * missesPerSecond,
+    burst: options.missBurst ?? Math.max(MIN_MISS_BURST, 5 * missesPerSecond),
     clock,
     maxAddresses: 1,
   });
