@@ -53,12 +53,9 @@ export function valuesFile(values: object): string {
   return file;
 }
 
-/**
- * `helm template pod-identity-agent <chart> --namespace kube-system -f <values>`, parsed (empty
- * documents dropped). Throws with Helm's error when rendering fails.
- */
-export function helmTemplate(values: object = {}): Record<string, unknown>[] {
-  const run = helm([
+/** `helm template pod-identity-agent <chart> --namespace kube-system -f <values>`, as Helm answered. */
+export function runHelmTemplate(values: object = {}): ReturnType<typeof helm> {
+  return helm([
     'template',
     'pod-identity-agent',
     CHART,
@@ -67,6 +64,14 @@ export function helmTemplate(values: object = {}): Record<string, unknown>[] {
     '-f',
     valuesFile(values),
   ]);
+}
+
+/**
+ * {@link runHelmTemplate}, parsed (empty
+ * documents dropped). Throws with Helm's error when rendering fails.
+ */
+export function helmTemplate(values: object = {}): Record<string, unknown>[] {
+  const run = runHelmTemplate(values);
   if (run.status !== 0) throw new Error(`helm template failed: ${run.stderr}`);
   const docs = parseAllDocuments(run.stdout);
   // Duplicate keys and other YAML errors: the API server would reject or silently merge them.

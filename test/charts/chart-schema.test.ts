@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CHART, helm, helmProblem, valuesFile } from '../../test-support/helm.js';
+import { helmProblem, runHelmTemplate } from '../../test-support/helm.js';
 import { needs } from '../../test-support/needs.js';
 
 /** stderr of a `helm template` with `values` that must fail. */
 function refusal(values: object): string {
-  const run = helm([
-    'template',
-    'pod-identity-agent',
-    CHART,
-    '--namespace',
-    'kube-system',
-    '-f',
-    valuesFile(values),
-  ]);
+  const run = runHelmTemplate(values);
   expect(run.status, run.stdout).not.toBe(0);
   return run.stderr;
 }
@@ -56,15 +48,7 @@ describe.skipIf(!needs(helmProblem(), 'the Helm chart schema tests'))(
     });
 
     it('accepts the default values unchanged', () => {
-      const run = helm([
-        'template',
-        'pod-identity-agent',
-        CHART,
-        '--namespace',
-        'kube-system',
-        '-f',
-        valuesFile({}),
-      ]);
+      const run = runHelmTemplate({});
       expect(run.status, run.stderr).toBe(0);
     });
   },
