@@ -118,8 +118,18 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
         certDir: dir,
       },
     });
-    apiserverPid = startDetached(bin.kubeApiserver, args, logs.apiserver);
-    await waitForReadyz({ port, ca: caPem, ...admin }, apiserverPid, logs.apiserver, timeout);
+    // A restart keeps the port (the issuer URL names it). While the apiserver was down, another
+    // process's outgoing connection may have been given that port as its local one: wait for it.
+    for (let attempt = 1; ; attempt++) {
+      apiserverPid = startDetached(bin.kubeApiserver, args, logs.apiserver);
+      try {
+        await waitForReadyz({ port, ca: caPem, ...admin }, apiserverPid, logs.apiserver, timeout);
+        return;
+      } catch (error) {
+        if (attempt >= 20 || !String(error).includes('address already in use')) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
   };
   const stopApiserver = (signal: NodeJS.Signals = 'SIGTERM') => stopProcess(apiserverPid, signal);
   try {
