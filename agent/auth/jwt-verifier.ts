@@ -48,6 +48,18 @@ export interface JwtVerifierOptions {
   readonly nodeName?: string | undefined;
 }
 
+/**
+ * Characters at the end of a token that key its memo entry: part of its signature, which differs
+ * between any two tokens. Hashing them, not the whole ~1 KB token, is most of what a memo lookup
+ * saves on a cache hit; the entry's full token is then compared, so a token sharing them with
+ * another is a memo miss and is verified in full.
+ */
+const MEMO_KEY_CHARS = 43;
+
+/** The memo key of `token`: see {@link MEMO_KEY_CHARS}. */
+const memoKey = (token: string): string =>
+  token.length > MEMO_KEY_CHARS ? token.slice(-MEMO_KEY_CHARS) : token;
+
 interface MemoEntry {
   readonly verified: VerifiedToken;
   /** `exp` + leeway, milliseconds. */
@@ -93,6 +105,12 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   const memo = new LRUCache<string, MemoEntry>({
     max: checkInteger('memoSize', options.memoSize ?? DEFAULT_MEMO_SIZE),
   });
+  /** The memo entry of exactly `header`, if any. */
+  const memoOf = (header: string | undefined): MemoEntry | undefined => {
+    if (header === undefined) return undefined;
+    const entry = memo.get(memoKey(header));
+    return entry?.verified.token === header ? entry : undefined;
+  };
   const rejected = new LRUCache<string, Rejection>({
     max: checkInteger('negativeSize', options.negativeSize ?? DEFAULT_NEGATIVE_SIZE),
   });
@@ -162,7 +180,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
       return fail('TokenNotBound', tokenHash, new Error('token is bound to another node'));
     if (nodeName !== undefined && identity.nodeName === undefined) count('no_node_claim');
     const verified: VerifiedToken = { identity, token, tokenHash };
-    memo.set(token, {
+    memo.set(memoKey(token), {
       verified,
       usableUntil: identity.tokenExpiresAt + leewaySeconds * 1000,
       generation,
@@ -174,27 +192,26 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   return {
     isReady: () => keySet.isLoaded() && issuer() !== undefined && issuer() !== audience,
     memoized(header: string | undefined): VerifiedToken | undefined {
-      const hit = header === undefined ? undefined : memo.get(header);
+      const hit = memoOf(header);
       if (hit === undefined || clock.now() >= hit.usableUntil || hit.generation !== keySet.generation())
         return undefined;
       memoHits.inc();
       return hit.verified;
     },
     async verify(header: string | undefined): Promise<VerifiedToken> {
-      // The memo is keyed by the token itself, which passed the raw checks when it was stored: a
-      // repeat skips those regular expressions and the SHA-256 (most of a hit's cost, measured in
-      // docs/performance.md). The string is held by the entry's VerifiedToken anyway.
-      const hit = header === undefined ? undefined : memo.get(header);
+      // The memo holds tokens that passed the raw checks when they were stored: a repeat skips those
+      // regular expressions and the SHA-256 (most of a hit's cost, measured in docs/performance.md).
+      const hit = memoOf(header);
       if (hit !== undefined) {
         if (clock.now() >= hit.usableUntil) {
-          memo.delete(hit.verified.token);
+          memo.delete(memoKey(hit.verified.token));
           return fail('ExpiredToken', hit.verified.tokenHash);
         }
         if (hit.generation === keySet.generation()) {
           count('memo_hit');
           return hit.verified;
         }
-        memo.delete(hit.verified.token); // the keys changed: check the signature again
+        memo.delete(memoKey(hit.verified.token)); // the keys changed: check the signature again
       }
       let token: string;
       try {

@@ -36,11 +36,13 @@ export function createLogger(
       },
       hooks: {
         logMethod(args, method) {
-          // Messages are ours, but a format argument could carry anything: scrub them too.
-          method.apply(
-            this,
-            args.map((a) => (typeof a === 'string' ? scrubText(a) : a)) as Parameters<typeof method>,
-          );
+          // Messages are ours, but a format argument could carry anything: scrub them too (in place:
+          // `args` is pino's own copy of this call's arguments).
+          for (let i = 0; i < args.length; i++) {
+            const arg = args[i];
+            if (typeof arg === 'string') args[i] = scrubText(arg);
+          }
+          method.apply(this, args);
         },
       },
     },

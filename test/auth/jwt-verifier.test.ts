@@ -186,6 +186,19 @@ describe('createJwtVerifier', () => {
     expect(await counterValue(metrics.tokenValidations, 'memo_hit')).toBe(1);
   });
 
+  it('verifies in full a token that ends like a memoized one: another payload under its signature is refused', async () => {
+    const verifier = await setUp();
+    const token = await mint({ serviceAccount: 'reader' });
+    await verifier.verify(token);
+    const [header, , signature] = token.split('.');
+    const other = (await mint({ serviceAccount: 'admin' })).split('.')[1];
+    const forged = `${header}.${other}.${signature}`;
+    expect(verifier.memoized?.(forged)).toBeUndefined();
+    expect(await codeOf(verifier, forged)).toBe('InvalidToken');
+    // The memoized token is still answered from the memo.
+    expect(verifier.memoized?.(token)?.identity.serviceAccount).toBe('reader');
+  });
+
   it('refuses a memoized token once its expiry plus leeway has passed', async () => {
     const verifier = await setUp();
     const token = await mint({ lifetimeSeconds: 600 });

@@ -13,6 +13,11 @@ describe('scrubText', () => {
     expect(scrubText(`before ${secret} after`)).toBe('before [REDACTED] after');
   });
 
+  it('removes a JWT from a text shorter than a secret key', () => {
+    const short = 'eyJhbGci.eyJzdWIi.c2ln';
+    expect(scrubText(`t=${short}`)).toBe('t=[REDACTED]');
+  });
+
   it('keeps long lower-case Kubernetes names', () => {
     const pod = 'my-application-deployment-7d9f8b6c5d-x2x4z-abcdefghij';
     expect(scrubText(pod)).toBe(pod);
