@@ -37,6 +37,9 @@ STOPSIGNAL SIGTERM
 # A 1 MiB semi-space (V8's young generation): otherwise V8 sizes it from the memory it sees, up to
 # 16 MiB semi-spaces that stay resident once a burst of requests has filled them (~25 MiB of RSS
 # with 10,000 cached identities); no CPU cost measured on the hit path.
+# An old generation let grow 20 % past what the last full collection kept (V8 otherwise lets a
+# growing heap reach 1.1 to 4 times that): 119 MiB of RSS instead of 126-139 MiB with 10,000
+# identities, and no CPU per miss measured (docs/performance.md).
 # bench/agent-launch.ts (AGENT_NODE_FLAGS) starts the benchmarked agent with the same flags.
-ENTRYPOINT ["/usr/local/bin/node", "--max-semi-space-size=1", "/app/dist/agent/main.js"]
+ENTRYPOINT ["/usr/local/bin/node", "--max-semi-space-size=1", "--heap-growing-percent=20", "/app/dist/agent/main.js"]
 CMD ["server"]
