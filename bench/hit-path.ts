@@ -12,12 +12,18 @@ import { median } from './stats.js';
 
 const NAME = 'hit-path';
 
+/**
+ * Microseconds of busy loop per request of the calibration server (k): bare fastify doing a known
+ * amount of route work, to read the agent's own work off its CPU per request.
+ */
+const SPIN_US = 10;
+
 /** Forks the fixed-body server of `kind` and resolves with it and its URL. */
 async function startFixed(
-  kind: 'raw' | 'fastify' | 'shell',
+  kind: 'raw' | 'fastify' | 'shell' | 'spin',
   bodyFile: string,
 ): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(new URL('./fixed-body-server.js', import.meta.url), [kind, bodyFile], {
+  const child = fork(new URL('./fixed-body-server.js', import.meta.url), [kind, bodyFile, String(SPIN_US)], {
     // The shell runs with the agent's own Node flags: it is the agent's process without its route.
     ...(kind === 'shell' ? { execArgv: [...AGENT_NODE_FLAGS] } : {}),
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -54,17 +60,22 @@ async function run(): Promise<Figure[]> {
     const raw = await startFixed('raw', bodyFile);
     const bare = await startFixed('fastify', bodyFile);
     const shell = await startFixed('shell', bodyFile);
-    children.push(raw.child, bare.child, shell.child);
+    const spin = await startFixed('spin', bodyFile);
+    children.push(raw.child, bare.child, shell.child, spin.child);
     const headers = { authorization: token };
-    const rounds: { a: LoadResult; b: LoadResult; s: LoadResult; c: LoadResult }[] = [];
+    const rounds: { a: LoadResult; b: LoadResult; s: LoadResult; k: LoadResult; c: LoadResult }[] = [];
     for (let i = 0; i < settings.rounds; i++) {
       const a = await measure(raw.url, headers, settings, undefined, raw.child.pid);
       const b = await measure(bare.url, headers, settings, undefined, bare.child.pid);
       const s = await measure(shell.url, headers, settings, undefined, shell.child.pid);
+      const k = await measure(spin.url, headers, settings, undefined, spin.child.pid);
       const c = await measure(agent.url, headers, settings, undefined, agent.child.pid);
-      rounds.push({ a, b, s, c });
+      rounds.push({ a, b, s, k, c });
     }
+    // CPU per request the server pays per µs of its own work: its replies wake a load generator
+    // that waited for them, in the server's system time, so more work costs more than itself.
     const med = (pick: (r: (typeof rounds)[number]) => number) => median(rounds.map(pick));
+    const perWorkUs = med((r) => (r.k.cpuUsPerRequest - r.b.cpuUsPerRequest) / SPIN_US);
     const agentMax = med((r) => r.c.requestsPerSecond);
     const half = await measure(agent.url, headers, settings, Math.max(1, Math.floor(agentMax / 2)));
     const f = (name: string, value: number, unit: string, target?: Parameters<typeof figure>[4]) =>
@@ -135,6 +146,22 @@ async function run(): Promise<Figure[]> {
       f(
         '(s) server CPU per request',
         med((r) => r.s.cpuUsPerRequest),
+        'µs',
+      ),
+      f(
+        `(k) bare fastify + ${SPIN_US} µs busy loop per request: server CPU per request`,
+        med((r) => r.k.cpuUsPerRequest),
+        'µs',
+      ),
+      f(`(k) CPU per request added per µs of route work, (k − b) / ${SPIN_US}`, perWorkUs, 'µs/µs'),
+      f(
+        "(c) the agent's own work per hit over bare fastify, (c − b) / that",
+        med((r) => (r.c.cpuUsPerRequest - r.b.cpuUsPerRequest) / perWorkUs),
+        'µs',
+      ),
+      f(
+        "(s) the shell's own work per request over bare fastify, (s − b) / that",
+        med((r) => (r.s.cpuUsPerRequest - r.b.cpuUsPerRequest) / perWorkUs),
         'µs',
       ),
       f(
