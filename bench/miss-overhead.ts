@@ -13,14 +13,18 @@ const NAME = 'miss-overhead';
 const PODS = 1000;
 /**
  * Pods before the measured ones. V8's optimizing compiler is still compiling the miss path over the
- * first ~1,500 misses of a process (a fifth of the agent's CPU then, `perf`); a node's agent exchanges
- * on every refresh of every identity, so its misses run warm after its first hours. The first
- * pods' figure is printed beside the verdict's.
+ * first few thousand misses of a process (a fifth of the agent's CPU over the first 1,000, `perf`);
+ * a node's agent exchanges on every refresh of every identity, so its misses run warm after its
+ * first hours. The CPU per miss of each warm-up window is printed beside the verdict's, so every run
+ * shows the curve.
  */
-const WARMUP_PODS = 2000;
-/** The first pods' CPU per miss is taken over these (after the first 100: process start-up). */
-const COLD_FROM = 100;
-const COLD_TO = 1100;
+const WARMUP_PODS = 3000;
+/** Warm-up windows whose CPU per miss is printed, [from, to) pod indexes (the first 100: start-up). */
+const WARMUP_WINDOWS: readonly (readonly [number, number])[] = [
+  [100, 1100],
+  [1100, 2100],
+  [2100, 3000],
+];
 
 /** Forks a raw node:http server answering `bodyFile` at once: the client's own floor. */
 async function startFloor(bodyFile: string): Promise<{ child: ChildProcess; url: string }> {
@@ -36,7 +40,7 @@ async function startFloor(bodyFile: string): Promise<{ child: ChildProcess; url:
 
 /**
  * Miss path overhead: the built agent against an EKS Auth stand-in that answers at once, in a
- * process of its own; 1,000 distinct pods ask one after the other (after 2,000 warm-up pods), each
+ * process of its own; 1,000 distinct pods ask one after the other (after 3,000 warm-up pods), each
  * from its own address and so on a new connection. Overhead = the client's total minus the
  * stand-in's own time for that call (requests are sequential, so the n-th call the stand-in saw is
  * the n-th request's). The client's floor is the same client, same request, new connection, against
@@ -46,7 +50,7 @@ async function startFloor(bodyFile: string): Promise<{ child: ChildProcess; url:
 async function run(): Promise<Figure[]> {
   const cluster = await createBenchCluster();
   const upstream = await startInstantUpstreamProcess();
-  // 3,000 distinct pods one after the other: lift the node-wide miss budget, which would answer most
+  // 4,000 distinct pods one after the other: lift the node-wide miss budget, which would answer most
   // of them Throttled and is not what this scenario measures.
   const agent = await launchAgent({
     args: [...agentArgs(upstream.endpoint, cluster.jwksFile), '--upstream-miss-rate', '100000'],
@@ -59,7 +63,7 @@ async function run(): Promise<Figure[]> {
     const totals: number[] = [];
     const floors: number[] = [];
     let failures = 0;
-    let coldCpu = Number.NaN;
+    const windowCpu = WARMUP_WINDOWS.map(() => Number.NaN);
     let cpuBefore = Number.NaN;
     let mainBefore = Number.NaN;
     let floorCpuBefore = Number.NaN;
@@ -70,8 +74,10 @@ async function run(): Promise<Figure[]> {
       return { ms: Number(process.hrtime.bigint() - started) / 1e6, body: response.body };
     };
     for (const [i, token] of tokens.entries()) {
-      if (i === COLD_FROM) coldCpu = processCpuMs(agent.child.pid);
-      if (i === COLD_TO) coldCpu = processCpuMs(agent.child.pid) - coldCpu;
+      for (const [w, [from, to]] of WARMUP_WINDOWS.entries()) {
+        if (i === from) windowCpu[w] = processCpuMs(agent.child.pid);
+        if (i === to) windowCpu[w] = processCpuMs(agent.child.pid) - (windowCpu[w] as number);
+      }
       if (i === WARMUP_PODS) {
         cpuBefore = processCpuMs(agent.child.pid);
         mainBefore = mainThreadCpuMs(agent.child.pid);
@@ -109,11 +115,13 @@ async function run(): Promise<Figure[]> {
       figure(NAME, 'stand-in time p50 (subtracted)', percentile(handleMs.slice(WARMUP_PODS), 50), 'ms'),
       figure(NAME, 'agent CPU per miss (all threads)', agentCpuMs / PODS, 'ms', atMost(1, ' ms')),
       figure(NAME, 'agent CPU per miss, main thread only', mainCpuMs / PODS, 'ms'),
-      figure(
-        NAME,
-        `agent CPU per miss, pods ${COLD_FROM + 1}–${COLD_TO} (compiler warming up)`,
-        coldCpu / (COLD_TO - COLD_FROM),
-        'ms',
+      ...WARMUP_WINDOWS.map(([from, to], w) =>
+        figure(
+          NAME,
+          `agent CPU per miss, warm-up pods ${from + 1}–${to}`,
+          (windowCpu[w] as number) / (to - from),
+          'ms',
+        ),
       ),
       // What a new connection and one answer cost a server that does nothing else: part of every miss.
       figure(NAME, 'floor server CPU per request (new connection, all threads)', floorCpuMs / PODS, 'ms'),
