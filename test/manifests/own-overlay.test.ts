@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { needs } from '../../test-support/needs.js';
-import { type KubeObject, kubectlProblem, one } from './render.js';
+import { type KubeObject, kubectlProblem, one, render } from './render.js';
 import { podMonitorProblems } from './validate.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -97,6 +97,12 @@ describe.skipIf(!needs(kubectlProblem(), 'the manifest tests'))('an operator ove
     for (const [key, value] of Object.entries(monitor.spec.selector.matchLabels as Record<string, string>))
       expect(labels[key]).toBe(value);
     expect(monitor.spec.podMetricsEndpoints[0].port).toBe('metrics');
+    // The same object as manifests/monitoring's (whose node label the alerts and dashboard use), so
+    // an operator may apply both.
+    const monitoring = one(render('monitoring'), 'PodMonitor', 'pod-identity-agent');
+    expect(monitor.spec).toEqual(monitoring.spec);
+    expect(monitor.metadata.namespace).toBe(monitoring.metadata.namespace);
+    expect(monitor.metadata.labels?.['app.kubernetes.io/name']).toBe('pod-identity-agent');
   });
 
   it('stops declaring port 80, and only that port, with the no-host-port component', () => {
