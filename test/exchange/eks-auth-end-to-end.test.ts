@@ -47,14 +47,14 @@ describe('the EKS Auth exchanger against the EKS Auth test service', () => {
     service.setLatency(0);
   });
 
-  function fresh(): void {
+  function fresh(maxAttemptTimeoutMs = 200): void {
     metrics = createMetrics(new Registry());
     exchanger = createEksAuthExchanger({
       client,
       clusterName: 'demo',
       metrics,
       clock: { now: () => Date.now() },
-      retry: { baseDelayMs: 1, perAttemptTimeoutMs: 200 },
+      retry: { baseDelayMs: 1, perAttemptTimeoutMs: 200, maxAttemptTimeoutMs },
     });
   }
 
@@ -174,5 +174,15 @@ describe('the EKS Auth exchanger against the EKS Auth test service', () => {
     await expect(exchanger.exchange(await verified())).rejects.toMatchObject({ code: 'UpstreamUnavailable' });
     expect(performance.now() - started).toBeLessThan(900);
     expect(await outcomes()).toEqual({ unavailable: 3 });
+  });
+
+  it('gives each retry a longer deadline: an upstream slower than the first attempt is served by the second', async () => {
+    // Deadlines 200 ms, then 600 ms: an upstream answering in 400 ms fails the first and serves the second.
+    fresh(5000);
+    service.setLatency(400);
+    await expect(exchanger.exchange(await verified())).resolves.toMatchObject({
+      accessKeyId: expect.any(String),
+    });
+    expect(await outcomes()).toEqual({ unavailable: 1, success: 1 });
   });
 });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { AgentError } from '../../agent/errors.js';
-import { backoffDelay, resolveRetryOptions, withRetry } from '../../agent/exchange/retry.js';
+import {
+  attemptTimeoutMs,
+  backoffDelay,
+  resolveRetryOptions,
+  withRetry,
+} from '../../agent/exchange/retry.js';
 
 /** Records the requested sleeps and returns at once. */
 function fakeSleep(): { sleep: (ms: number) => Promise<void>; slept: number[] } {
@@ -68,7 +73,17 @@ describe('withRetry', () => {
     expect([1, 2, 3, 4].map((n) => backoffDelay(n, options))).toEqual([99, 199, 249, 249]);
   });
 
-  it('gives every attempt its own signal that times out after perAttemptTimeoutMs', async () => {
+  it("lets each retry's deadline grow threefold from perAttemptTimeoutMs up to maxAttemptTimeoutMs", () => {
+    const defaults = resolveRetryOptions();
+    expect([1, 2, 3, 4].map((n) => attemptTimeoutMs(n, defaults))).toEqual([1500, 4500, 5000, 5000]);
+    const small = resolveRetryOptions({ perAttemptTimeoutMs: 20, maxAttemptTimeoutMs: 100 });
+    expect([1, 2, 3].map((n) => attemptTimeoutMs(n, small))).toEqual([20, 60, 100]);
+    // A cap below the first deadline leaves every attempt the first one's.
+    const capped = resolveRetryOptions({ perAttemptTimeoutMs: 50, maxAttemptTimeoutMs: 10 });
+    expect([1, 2].map((n) => attemptTimeoutMs(n, capped))).toEqual([50, 50]);
+  });
+
+  it('gives every attempt its own signal that times out after its deadline', async () => {
     const { sleep } = fakeSleep();
     const seen: string[] = [];
     const fn = (signal: AbortSignal) =>
@@ -78,7 +93,9 @@ describe('withRetry', () => {
           reject(retryable());
         });
       });
-    await expect(withRetry(fn, { attempts: 2, perAttemptTimeoutMs: 20, sleep })).rejects.toMatchObject({
+    await expect(
+      withRetry(fn, { attempts: 2, perAttemptTimeoutMs: 20, maxAttemptTimeoutMs: 20, sleep }),
+    ).rejects.toMatchObject({
       code: 'UpstreamUnavailable',
     });
     expect(seen).toEqual(['TimeoutError', 'TimeoutError']);
@@ -137,6 +154,7 @@ describe('withRetry', () => {
     [{ baseDelayMs: -1 }, 'baseDelayMs'],
     [{ maxDelayMs: Number.NaN }, 'maxDelayMs'],
     [{ perAttemptTimeoutMs: 0 }, 'perAttemptTimeoutMs'],
+    [{ maxAttemptTimeoutMs: 0 }, 'maxAttemptTimeoutMs'],
   ])('refuses %j, naming %s', (options, name) => {
     expect(() => resolveRetryOptions(options)).toThrow(name);
   });
