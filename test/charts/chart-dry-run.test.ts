@@ -2,14 +2,13 @@
  * Every rendering of the chart's values matrix is accepted by a real kube-apiserver
  * (`kubectl apply --dry-run=server`: schemas, unknown fields, defaulting, admission).
  */
-import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { controlPlaneProblem } from '../../test-support/control-plane/binaries.js';
 import { sharedControlPlane } from '../../test-support/control-plane/shared.js';
 import type { ControlPlane } from '../../test-support/control-plane.js';
 import { helmProblem, helmTemplate } from '../../test-support/helm.js';
 import { needs } from '../../test-support/needs.js';
+import { dryRun, expectAccepted } from '../manifests/dry-run.js';
 import { kubectlProblem } from '../manifests/render.js';
 import { MATRIX } from './matrix.js';
 
@@ -29,16 +28,7 @@ describe.skipIf(!enabled)('charts/pod-identity-agent against a real kube-apiserv
   it.each(Object.keys(MATRIX))('accepts the rendering of %s with a server-side dry run', (name) => {
     const own = ownObjects(MATRIX[name] ?? {});
     expect(own.length).toBeGreaterThan(0);
-    const result = dryRun(plane, own);
-    // Other tests may have created the agent's ServiceAccount and role by hand on the shared control
-    // plane; kubectl then warns that they lack its last-applied annotation. Anything else counts.
-    const lines = result.output.trim().split('\n');
-    const other = lines.filter(
-      (l) => !l.endsWith('(server dry run)') && !l.includes('last-applied-configuration'),
-    );
-    expect(other).toEqual([]);
-    expect(result.status).toBe(0);
-    expect(lines.filter((l) => l.endsWith('(server dry run)'))).toHaveLength(own.length);
+    expectAccepted(dryRun(plane, own), own.length);
   });
 
   it('refuses a rendering the API server cannot accept (the dry run can fail)', () => {
@@ -57,18 +47,4 @@ describe.skipIf(!enabled)('charts/pod-identity-agent against a real kube-apiserv
 /** The chart's rendering of `values`, without the custom resources. */
 function ownObjects(values: object): Record<string, unknown>[] {
   return helmTemplate(values).filter((o) => !FOREIGN_API_VERSIONS.has(String(o.apiVersion)));
-}
-
-/** `kubectl apply --dry-run=server` of `objects`; resolves kubectl's exit status and output. */
-function dryRun(plane: ControlPlane, objects: readonly object[]) {
-  const result = spawnSync(
-    'kubectl',
-    ['apply', '--dry-run=server', '--kubeconfig', plane.kubeconfig, '-f', '-'],
-    {
-      input: objects.map((o) => stringify(o)).join('---\n'),
-      encoding: 'utf8',
-      timeout: 60_000,
-    },
-  );
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
