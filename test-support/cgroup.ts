@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isAlive } from './pid.js';
 
 const MEMORY_ROOT = '/sys/fs/cgroup/memory';
 const CPU_ROOT = '/sys/fs/cgroup/cpu';
@@ -132,14 +133,5 @@ function removeOrphans(): void {
         // still has processes
       }
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -5,6 +5,7 @@
  * its owning process is gone.
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { isAlive } from './pid.js';
 
 /** Prefix of every namespace made here; the pid after it says who owns it. */
 export const NAMESPACE_PREFIX = 'pin-';
@@ -90,14 +91,5 @@ function removeOrphans(): void {
     const pid = new RegExp(`^${NAMESPACE_PREFIX}(\\d+)-`).exec(name)?.[1];
     if (pid === undefined || Number(pid) === process.pid || isAlive(Number(pid))) continue;
     spawnSync('ip', ['netns', 'del', name]);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
