@@ -1,5 +1,5 @@
-import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { forkChildServer } from './child-server.js';
 import { startInstantUpstream } from './instant-upstream.js';
 
 /** {@link startInstantUpstream} in a process of its own, as EKS Auth is for the agent. */
@@ -13,35 +13,17 @@ export interface InstantUpstreamProcess {
 type Message = { endpoint: string } | { handleMs: number[] };
 
 /**
- * Forks this file as the stand-in. In the benchmark's own process the stand-in's work (parsing the
- * agent's call, building and writing the answer, its garbage) ran on the event loop that also times
- * the client's requests, and its parsing was not subtracted: both counted as the agent's overhead.
+ * Forks this file as the stand-in (see {@link forkChildServer}). In the benchmark's own process its
+ * parsing of the agent's call was not subtracted either: it counted as the agent's overhead.
  */
 export async function startInstantUpstreamProcess(): Promise<InstantUpstreamProcess> {
-  const child = fork(fileURLToPath(import.meta.url), ['--serve'], {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const next = () =>
-    new Promise<Message>((resolve, reject) => {
-      child.once('message', (message) => resolve(message as Message));
-      child.once('exit', (code) => reject(new Error(`instant upstream exited with ${code}`)));
-    });
-  const ready = await next();
-  if (!('endpoint' in ready)) throw new Error('instant upstream: unexpected message');
+  const child = await forkChildServer<Message>(fileURLToPath(import.meta.url), 'instant upstream');
   return {
-    endpoint: ready.endpoint,
+    endpoint: child.first.endpoint,
     async handleMs() {
-      const answer = next();
-      child.send('handleMs');
-      const message = await answer;
-      if (!('handleMs' in message)) throw new Error('instant upstream: unexpected message');
-      return message.handleMs;
+      return (await child.ask('handleMs', 'handleMs')).handleMs;
     },
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-    },
+    stop: () => child.stop(),
   };
 }
 

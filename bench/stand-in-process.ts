@@ -1,7 +1,7 @@
-import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { JSONWebKeySet } from 'jose';
 import { startEksAuthService } from '../test-support/eks-auth-service.js';
+import { forkChildServer } from './child-server.js';
 import { BENCH_CLUSTER, BENCH_ISSUER, type BenchCluster, NODE_CREDENTIALS } from './cluster.js';
 
 /** One answer of the stand-in: the pod whose token it carried, its status, and when it was sent. */
@@ -32,48 +32,21 @@ const BENCH_ROLE_ARN = 'arn:aws:iam::123456789012:role/bench-role';
 
 type Message = { endpoint: string } | { answers: StandInAnswer[] } | { latency: number };
 
-/**
- * Forks this file as the stand-in of `cluster`. In the benchmark's own process its SigV4 and token
- * checks would run on the event loop that times the pods' requests, and its CPU would not show as
- * its own.
- */
+/** Forks this file as the stand-in of `cluster` (see {@link forkChildServer}). */
 export async function startStandInProcess(cluster: BenchCluster): Promise<StandInProcess> {
-  const child = fork(fileURLToPath(import.meta.url), ['--serve'], {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  const child = await forkChildServer<Message>(fileURLToPath(import.meta.url), 'EKS Auth stand-in', {
+    jwks: cluster.keys.jwks,
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const next = () =>
-    new Promise<Message>((resolve, reject) => {
-      child.once('message', (message) => resolve(message as Message));
-      child.once('exit', (code) => reject(new Error(`EKS Auth stand-in exited with ${code}`)));
-    });
-  const ready = next();
-  child.send({ jwks: cluster.keys.jwks });
-  const first = await ready;
-  if (!('endpoint' in first)) throw new Error('EKS Auth stand-in: unexpected message');
-  const ask = async <K extends string>(
-    request: object,
-    key: K,
-  ): Promise<Extract<Message, Record<K, unknown>>> => {
-    const answer = next();
-    child.send(request);
-    const message = await answer;
-    if (!(key in message)) throw new Error('EKS Auth stand-in: unexpected message');
-    return message as Extract<Message, Record<K, unknown>>;
-  };
   return {
-    endpoint: first.endpoint,
+    endpoint: child.first.endpoint,
     pid: child.pid,
     async setLatency(ms) {
-      await ask({ latency: ms }, 'latency');
+      await child.ask({ latency: ms }, 'latency');
     },
     async answers() {
-      return (await ask({ answers: true }, 'answers')).answers;
+      return (await child.ask({ answers: true }, 'answers')).answers;
     },
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-    },
+    stop: () => child.stop(),
   };
 }
 
