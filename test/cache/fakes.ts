@@ -75,9 +75,11 @@ export function podToken(
   return { identity, token: `jwt-${podUid}-${serial}`, tokenHash: `hash-${podUid}-${serial}` };
 }
 
-/** Builds a cache on fake time with test-friendly defaults (no jitter unless asked). */
-export function setup(overrides: Partial<CredentialCacheOptions> = {}) {
-  const time = new FakeTime();
+/**
+ * Builds a cache on fake time with test-friendly defaults (no jitter unless asked); `time` when other
+ * parts of the test must share its clock.
+ */
+export function setup(overrides: Partial<CredentialCacheOptions> = {}, time = new FakeTime()) {
   const exchanger = new FakeExchanger(time);
   const metrics = newMetrics();
   const cache = createCredentialCache({

@@ -1,27 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { createCredentialCache } from '../../agent/cache/create-credential-cache.js';
 import { AgentError } from '../../agent/errors.js';
 import { createMissGuard, type MissGuardOptions } from '../../agent/limits/miss-guard.js';
-import { FakeExchanger, FakeTime, HOUR, MINUTE, newMetrics, podToken } from '../cache/fakes.js';
+import { FakeTime, HOUR, MINUTE, podToken, setup } from '../cache/fakes.js';
 
 /** A cache with a miss guard, both on one fake clock. */
-function setup(guard: Omit<MissGuardOptions, 'clock'> = {}) {
+function setupGuarded(guard: Omit<MissGuardOptions, 'clock'> = {}) {
   const time = new FakeTime();
-  const exchanger = new FakeExchanger(time);
   const missGuard = createMissGuard({ clock: time, ...guard });
-  const cache = createCredentialCache({
-    exchanger,
-    clock: time,
-    metrics: newMetrics(),
-    timers: time,
-    maxEntries: 100,
-    minRemainingMs: 15 * MINUTE,
-    refreshAheadMs: 25 * MINUTE,
-    refreshJitterMs: 0,
-    random: () => 0.5,
-    missGuard,
-  });
-  return { time, exchanger, missGuard, cache };
+  return { ...setup({ missGuard }, time), missGuard };
 }
 
 const codeOf = (promise: Promise<unknown>) =>
@@ -32,7 +18,7 @@ const codeOf = (promise: Promise<unknown>) =>
 
 describe('createMissGuard in the credential cache', () => {
   it('answers a refused service account from memory until the refusal TTL has passed', async () => {
-    const t = setup({ refusalTtlMs: 30_000 });
+    const t = setupGuarded({ refusalTtlMs: 30_000 });
     t.exchanger.failWith = new AgentError('NoAssociation');
     for (let pod = 0; pod < 50; pod++)
       expect(await codeOf(t.cache.get(podToken(`p${pod % 5}`)))).toBe('NoAssociation');
@@ -43,7 +29,7 @@ describe('createMissGuard in the credential cache', () => {
   });
 
   it('remembers no refusal with refusalTtlMs 0', async () => {
-    const t = setup({ refusalTtlMs: 0 });
+    const t = setupGuarded({ refusalTtlMs: 0 });
     t.exchanger.failWith = new AgentError('NoAssociation');
     await codeOf(t.cache.get(podToken('a')));
     await codeOf(t.cache.get(podToken('a')));
@@ -52,7 +38,7 @@ describe('createMissGuard in the credential cache', () => {
   });
 
   it('does not remember a retryable failure', async () => {
-    const t = setup();
+    const t = setupGuarded();
     t.exchanger.failWith = new AgentError('UpstreamUnavailable', { retryable: true });
     await codeOf(t.cache.get(podToken('a')));
     t.exchanger.failWith = undefined;
@@ -61,7 +47,7 @@ describe('createMissGuard in the credential cache', () => {
   });
 
   it('forgets a refusal at once when the cache drops its service account (an association changed)', async () => {
-    const t = setup();
+    const t = setupGuarded();
     t.exchanger.failWith = new AgentError('NoAssociation');
     await codeOf(t.cache.get(podToken('a')));
     expect(t.missGuard.refusals).toBe(1);
@@ -72,7 +58,7 @@ describe('createMissGuard in the credential cache', () => {
   });
 
   it('answers Throttled past the node-wide budget for misses, and refreshes do not spend it', async () => {
-    const t = setup({ missesPerSecond: 2, missBurst: 4 });
+    const t = setupGuarded({ missesPerSecond: 2, missBurst: 4 });
     const answers = await Promise.all(
       Array.from({ length: 10 }, (_, i) => codeOf(t.cache.get(podToken(`pod-${i}`)))),
     );
@@ -91,7 +77,7 @@ describe('createMissGuard in the credential cache', () => {
   });
 
   it('lets concurrent misses of one identity join one call without spending more of the budget', async () => {
-    const t = setup({ missesPerSecond: 1, missBurst: 1 });
+    const t = setupGuarded({ missesPerSecond: 1, missBurst: 1 });
     const answers = await Promise.all(Array.from({ length: 20 }, () => codeOf(t.cache.get(podToken('a')))));
     expect(answers.every((a) => a === 'served')).toBe(true);
     expect(t.exchanger.calls).toHaveLength(1);
