@@ -12,55 +12,67 @@ export interface AuditIdentity {
 export interface AuditCredentials {
   readonly roleArn: string;
   readonly accessKeyId: string;
+  /** `Expiration` exactly as sent to the pod. */
+  readonly expirationText: string;
 }
 
-/** One issuance, as the audit line tells it. */
-export interface Issuance {
+/** One credentials answer, as the audit log sees it. */
+export interface Answer {
   /** Request id (fastify's `request.id`). */
   readonly reqId: string;
   readonly identity: AuditIdentity;
   readonly credentials: AuditCredentials;
-  /** `Expiration` exactly as sent to the pod. */
-  readonly expiration: string;
   /** How the cache served the request. */
   readonly outcome: 'hit' | 'miss';
 }
 
-/** Writes the `credentials issued` line of each issuance: one audit line per credentials answer. */
+/**
+ * The audit trail of credentials answers: one `credentials issued` line (`info`) per issuance, the
+ * first answer that hands a pod's token a set of credentials; each repeat of the same credentials to
+ * the same token writes `credentials answered again` at `debug` only.
+ */
 export interface AuditLog {
-  issued(issuance: Issuance): void;
+  answered(answer: Answer): void;
 }
 
-/** Message of the audit line; operators grep for it (docs/api.md). */
+/** Message of the issuance line; operators grep for it (docs/api.md). */
 export const AUDIT_MESSAGE = 'credentials issued';
+/** Message of a repeat answer's line, written at `debug` only. */
+export const REPEAT_MESSAGE = 'credentials answered again';
 
 /**
- * Creates the audit log over `logger`. Each line is `logger.child({ namespace, serviceAccount,
- * podName, podUid }).info({ reqId, roleArn, accessKeyId, expiration, cache }, AUDIT_MESSAGE)`, the
- * child made once per identity object: pino serializes a child's bindings once, so a hit, which
- * repeats the identity, serializes only the per-request fields. Every field is a verified claim, an
- * ARN, a key id or a date: no secret can reach these lines.
+ * Creates the audit log over `logger`. An issuance line carries the pod (namespace, service account,
+ * pod name and uid), the request id, role ARN, access key id, expiration and `cache: hit|miss`: every
+ * field a verified claim, an ARN, a key id or a date, so no secret can reach it.
+ *
+ * Which credentials a token was already given is kept per identity object: the verifier memoizes one
+ * identity per token, so a pod's repeat requests (SDKs that ask on every call, several processes of
+ * one pod) are not issuances, while a new token of the pod (a kubelet rotation) and new credentials
+ * of its cache entry (a refresh) are. Writing only issuances at `info` keeps the hit path to two
+ * property reads (docs/performance.md: a line per answer was a third of the agent's work per hit).
  */
 export function createAuditLog(logger: Logger): AuditLog {
-  const children = new WeakMap<AuditIdentity, Logger>();
-  const childOf = (identity: AuditIdentity): Logger => {
-    let child = children.get(identity);
-    if (child === undefined) {
-      const { namespace, serviceAccount, podName, podUid } = identity;
-      child = logger.child({ namespace, serviceAccount, podName, podUid });
-      // pino builds a child's serialized bindings by string concatenation, a tree of pieces V8 keeps
-      // for as long as the child lives (~0.8 KB, where the flat text is ~0.15 KB: measured). Reading
-      // them once makes V8 flatten that tree in place; the memory benchmark counts this per identity.
-      child.bindings();
-      children.set(identity, child);
-    }
-    return child;
-  };
+  const issued = new WeakMap<AuditIdentity, AuditCredentials>();
   return {
-    issued({ reqId, identity, credentials, expiration, outcome }) {
-      if (!logger.isLevelEnabled('info')) return;
-      const { roleArn, accessKeyId } = credentials;
-      childOf(identity).info({ reqId, roleArn, accessKeyId, expiration, cache: outcome }, AUDIT_MESSAGE);
+    answered({ reqId, identity, credentials, outcome }) {
+      const repeat = issued.get(identity) === credentials;
+      if (repeat && !logger.isLevelEnabled('debug')) return;
+      if (!repeat) issued.set(identity, credentials);
+      const { namespace, serviceAccount, podName, podUid } = identity;
+      const { roleArn, accessKeyId, expirationText } = credentials;
+      const fields = {
+        namespace,
+        serviceAccount,
+        podName,
+        podUid,
+        reqId,
+        roleArn,
+        accessKeyId,
+        expiration: expirationText,
+        cache: outcome,
+      };
+      if (repeat) logger.debug(fields, REPEAT_MESSAGE);
+      else logger.info(fields, AUDIT_MESSAGE);
     },
   };
 }

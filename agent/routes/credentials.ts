@@ -13,7 +13,7 @@ export interface CredentialsRouteDeps {
   readonly cache: CredentialCache;
   /** Counts each answer (errors are counted by the error handler). */
   readonly observe: ObserveRequest;
-  /** Writes the audit line of each issuance. */
+  /** Told of each answer; writes the audit line of each issuance. */
   readonly audit: AuditLog;
 }
 
@@ -33,13 +33,7 @@ export function registerCredentialsRoute(app: FastifyInstance, deps: Credentials
     credentials: CachedCredentials,
     outcome: CacheOutcome,
   ): FastifyReply => {
-    audit.issued({
-      reqId: request.id,
-      identity: verified.identity,
-      credentials,
-      expiration: credentials.expirationText,
-      outcome,
-    });
+    audit.answered({ reqId: request.id, identity: verified.identity, credentials, outcome });
     // Secrets: no cache on the way (a proxy a pod set up by mistake, a debugging tool) may keep them.
     reply.type('application/json').header('cache-control', 'no-store').send(credentials.body);
     observe(200, outcome, reply.elapsedTime);

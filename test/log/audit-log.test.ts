@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { PodIdentity } from '../../agent/auth/token-verifier.js';
+import type { CachedCredentials } from '../../agent/cache/cached-credentials.js';
+import { toCachedCredentials } from '../../agent/cache/cached-credentials.js';
 import type { RoleCredentials } from '../../agent/exchange/credential-exchanger.js';
-import { AUDIT_MESSAGE, createAuditLog, type Issuance } from '../../agent/log/audit-log.js';
+import { type Answer, AUDIT_MESSAGE, createAuditLog, REPEAT_MESSAGE } from '../../agent/log/audit-log.js';
 import { captureLogger } from '../fakes/log-capture.js';
 
 const identity: PodIdentity = {
@@ -14,7 +16,7 @@ const identity: PodIdentity = {
   podUid: '4f5e6d7c-0000-4000-8000-000000000001',
   tokenExpiresAt: 1_700_000_000_000,
 };
-const credentials: RoleCredentials = {
+const role: RoleCredentials = {
   accessKeyId: 'ASIAAUDITEXAMPLE0001',
   secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY',
   sessionToken: 'FwoGZXIvYXdzEBYaDHqa0AP1/hSvHJKGZCKwAVZpqbz9Ue0Nbx3Aa7pGqf1tUo2pdZqn+6bQyD7x9YqTqPJVyXM=',
@@ -22,18 +24,13 @@ const credentials: RoleCredentials = {
   roleArn: 'arn:aws:iam::123456789012:role/writer',
   expiration: 1_700_003_600_000,
 };
-const issuance: Issuance = {
-  reqId: 'req-7',
-  identity,
-  credentials,
-  expiration: '2023-11-14T23:13:20Z',
-  outcome: 'hit',
-};
+const credentials: CachedCredentials = toCachedCredentials(role);
+const answer: Answer = { reqId: 'req-7', identity, credentials, outcome: 'miss' };
 
 describe('createAuditLog', () => {
-  it("writes one JSON line: level, the clock's time, identity, request, credentials, outcome", () => {
+  it("writes one JSON line per issuance: level, the clock's time, identity, request, credentials, outcome", () => {
     const log = captureLogger('info', { now: () => 1_700_000_123_456 });
-    createAuditLog(log.logger).issued(issuance);
+    createAuditLog(log.logger).answered(answer);
     const expected = {
       level: 'info',
       time: '2023-11-14T22:15:23.456Z',
@@ -42,49 +39,74 @@ describe('createAuditLog', () => {
       serviceAccount: identity.serviceAccount,
       podName: identity.podName,
       podUid: identity.podUid,
-      reqId: issuance.reqId,
-      roleArn: credentials.roleArn,
-      accessKeyId: credentials.accessKeyId,
-      expiration: issuance.expiration,
-      cache: issuance.outcome,
+      reqId: answer.reqId,
+      roleArn: role.roleArn,
+      accessKeyId: role.accessKeyId,
+      expiration: '2023-11-14T23:13:20Z',
+      cache: 'miss',
       msg: AUDIT_MESSAGE,
     };
     expect(log.lines).toEqual([JSON.stringify(expected)]);
   });
 
-  it('writes one line per issuance, each with its own request id and cache outcome', () => {
-    const log = captureLogger('info');
-    const audit = createAuditLog(log.logger);
-    audit.issued(issuance);
-    audit.issued({ ...issuance, reqId: 'req-8', outcome: 'miss' });
-    expect(log.records().map((r) => [r.reqId, r.cache])).toEqual([
-      ['req-7', 'hit'],
-      ['req-8', 'miss'],
+  it('writes a repeat of the same credentials to the same token at debug only', () => {
+    const info = captureLogger('info');
+    const debug = captureLogger('debug');
+    for (const log of [info, debug]) {
+      const audit = createAuditLog(log.logger);
+      audit.answered(answer);
+      audit.answered({ ...answer, reqId: 'req-8', outcome: 'hit' });
+      audit.answered({ ...answer, reqId: 'req-9', outcome: 'hit' });
+    }
+    expect(info.records().map((r) => [r.msg, r.reqId])).toEqual([[AUDIT_MESSAGE, 'req-7']]);
+    expect(debug.records().map((r) => [r.msg, r.level, r.reqId, r.cache])).toEqual([
+      [AUDIT_MESSAGE, 'info', 'req-7', 'miss'],
+      [REPEAT_MESSAGE, 'debug', 'req-8', 'hit'],
+      [REPEAT_MESSAGE, 'debug', 'req-9', 'hit'],
     ]);
   });
 
-  it('follows new credentials for the same identity (a refresh)', () => {
+  it('writes a new issuance for new credentials of the same token (a refresh), even on a hit', () => {
     const log = captureLogger('info');
     const audit = createAuditLog(log.logger);
-    audit.issued(issuance);
-    const refreshed = { ...credentials, accessKeyId: 'ASIAAUDITEXAMPLE0002' };
-    audit.issued({ ...issuance, credentials: refreshed, expiration: '2023-11-15T00:13:20Z' });
-    expect(log.records().map((r) => [r.accessKeyId, r.expiration])).toEqual([
-      ['ASIAAUDITEXAMPLE0001', '2023-11-14T23:13:20Z'],
-      ['ASIAAUDITEXAMPLE0002', '2023-11-15T00:13:20Z'],
+    audit.answered(answer);
+    const refreshed = toCachedCredentials({
+      ...role,
+      accessKeyId: 'ASIAAUDITEXAMPLE0002',
+      expiration: 1_700_007_200_000,
+    });
+    audit.answered({ ...answer, reqId: 'req-8', credentials: refreshed, outcome: 'hit' });
+    expect(log.records().map((r) => [r.accessKeyId, r.expiration, r.cache])).toEqual([
+      ['ASIAAUDITEXAMPLE0001', '2023-11-14T23:13:20Z', 'miss'],
+      ['ASIAAUDITEXAMPLE0002', '2023-11-15T00:13:20Z', 'hit'],
+    ]);
+  });
+
+  it('writes a new issuance for the same credentials given to another token (identity)', () => {
+    const log = captureLogger('info');
+    const audit = createAuditLog(log.logger);
+    audit.answered(answer);
+    // A kubelet rotation: the same pod's new token, verified into a new identity.
+    audit.answered({ ...answer, reqId: 'req-8', identity: { ...identity }, outcome: 'hit' });
+    expect(log.records().map((r) => [r.msg, r.reqId])).toEqual([
+      [AUDIT_MESSAGE, 'req-7'],
+      [AUDIT_MESSAGE, 'req-8'],
     ]);
   });
 
   it('writes nothing when the level is above info', () => {
     const log = captureLogger('warn');
-    createAuditLog(log.logger).issued(issuance);
+    createAuditLog(log.logger).answered(answer);
     expect(log.lines).toEqual([]);
   });
 
   it('never writes the secret key or the session token', () => {
     const log = captureLogger('trace');
-    createAuditLog(log.logger).issued(issuance);
-    expect(log.lines.join('\n')).not.toContain(credentials.secretAccessKey);
-    expect(log.lines.join('\n')).not.toContain(credentials.sessionToken);
+    const audit = createAuditLog(log.logger);
+    audit.answered(answer);
+    audit.answered({ ...answer, outcome: 'hit' });
+    expect(log.lines).toHaveLength(2);
+    expect(log.lines.join('\n')).not.toContain(role.secretAccessKey);
+    expect(log.lines.join('\n')).not.toContain(role.sessionToken);
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Agent, createApp } from '../../agent/app.js';
+import { AUDIT_MESSAGE, REPEAT_MESSAGE } from '../../agent/log/audit-log.js';
 import { setup } from '../cache/fakes.js';
 import { captureLogger } from '../fakes/log-capture.js';
 import { MemoVerifier } from '../fakes/memo-verifier.js';
@@ -67,13 +68,15 @@ describe('GET /v1/credentials on a cached identity', () => {
     expect(await durations('none')).toBe(1);
   });
 
-  it('writes one audit line per issuance, the repeat marked as a hit', async () => {
+  it('writes the issuance line once; a repeat of the same token writes a debug line', async () => {
     const { get, log } = build();
     await get('good.web.sig');
     await get('good.web.sig');
     await new Promise((resolve) => setImmediate(resolve));
-    const audit = log.records().filter((r) => r.msg === 'credentials issued');
-    expect(audit.map((r) => r.cache)).toEqual(['miss', 'hit']);
-    expect(audit.map((r) => r.podName)).toEqual(['web', 'web']);
+    const answers = log.records().filter((r) => r.msg === AUDIT_MESSAGE || r.msg === REPEAT_MESSAGE);
+    expect(answers.map((r) => [r.msg, r.level, r.cache, r.podName])).toEqual([
+      [AUDIT_MESSAGE, 'info', 'miss', 'web'],
+      [REPEAT_MESSAGE, 'debug', 'hit', 'web'],
+    ]);
   });
 });
