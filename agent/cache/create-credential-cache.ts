@@ -32,12 +32,12 @@ interface Flight {
 export function createCredentialCache(options: CredentialCacheOptions): CredentialCache {
   const opts = resolveCacheOptions(options);
   const { exchanger, clock, metrics, minRemainingMs, logger, missGuard } = opts;
-  // Bound children: the hit path increments without building a label object.
-  const hits = metrics.cacheEvents.labels('hit');
+  // The hit path's events are tallies (no label object or hashing per hit); the others bound children.
+  const hits = metrics.cacheEvents.tally({ event: 'hit' });
+  const staleServed = metrics.cacheEvents.tally({ event: 'stale_served' });
   const misses = metrics.cacheEvents.labels('miss');
   const refreshes = metrics.cacheEvents.labels('refresh');
   const evictions = metrics.cacheEvents.labels('evict');
-  const staleServed = metrics.cacheEvents.labels('stale_served');
   const flights = new Map<string, Flight>();
   let closed = false;
 

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { TalliedCounter } from './tallied-counter.js';
 
 /** Latency buckets in seconds: the hit path is sub-millisecond, upstream calls take up to seconds. */
 const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -7,13 +8,16 @@ const UPSTREAM_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** The agent's metrics (docs/metrics.md), registered on an app-owned registry. */
 export interface Metrics {
   readonly registry: Registry;
-  readonly requests: Counter<'code'>;
+  /** Tallied: the hit path counts its 200s with a tally. */
+  readonly requests: TalliedCounter<'code'>;
   readonly requestDuration: Histogram<'cache'>;
-  readonly cacheEvents: Counter<'event'>;
+  /** Tallied: the hit path counts its hits with a tally. */
+  readonly cacheEvents: TalliedCounter<'event'>;
   readonly cacheEntries: Gauge;
   readonly upstreamRequests: Counter<'api' | 'outcome'>;
   readonly upstreamDuration: Histogram<'api'>;
-  readonly tokenValidations: Counter<'result'>;
+  /** Tallied: the hit path counts its memo hits with a tally. */
+  readonly tokenValidations: TalliedCounter<'result'>;
   readonly jwksRefreshes: Counter<'result'>;
   readonly associationsReloads: Counter<'result'>;
   readonly logLinesDropped: Counter;
@@ -25,7 +29,7 @@ export function createMetrics(registry: Registry): Metrics {
   const registers = [registry];
   return {
     registry,
-    requests: new Counter({
+    requests: new TalliedCounter({
       name: 'pod_identity_requests_total',
       help: 'Credential requests answered, by HTTP status.',
       labelNames: ['code'],
@@ -38,7 +42,7 @@ export function createMetrics(registry: Registry): Metrics {
       buckets: REQUEST_BUCKETS,
       registers,
     }),
-    cacheEvents: new Counter({
+    cacheEvents: new TalliedCounter({
       name: 'pod_identity_cache_events_total',
       help: 'Credential cache events.',
       labelNames: ['event'],
@@ -62,7 +66,7 @@ export function createMetrics(registry: Registry): Metrics {
       buckets: UPSTREAM_BUCKETS,
       registers,
     }),
-    tokenValidations: new Counter({
+    tokenValidations: new TalliedCounter({
       name: 'pod_identity_token_validations_total',
       help: 'Token verifications, by result.',
       labelNames: ['result'],

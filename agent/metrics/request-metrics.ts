@@ -7,13 +7,13 @@ export type RequestOutcome = 'hit' | 'miss' | 'none';
 export type ObserveRequest = (statusCode: number, outcome: RequestOutcome, elapsedMs: number) => void;
 
 /**
- * Builds the per-request counting of the credentials app over labelled children made once, so that
- * a cache hit builds no label object: the 200 child and the three duration children from the start,
- * other status codes on first use.
+ * Builds the per-request counting of the credentials app over series made once, so that a cache hit
+ * builds no label object: the 200 tally and the three duration children from the start, other status
+ * codes on first use.
  */
 export function createRequestMetrics(metrics: Pick<Metrics, 'requests' | 'requestDuration'>): ObserveRequest {
   const byCode = new Map<number, { inc(): void }>();
-  const ok = metrics.requests.labels('200');
+  const ok = metrics.requests.tally({ code: '200' });
   byCode.set(200, ok);
   const durations = {
     hit: metrics.requestDuration.labels('hit'),
