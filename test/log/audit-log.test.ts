@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PodIdentity } from '../../agent/auth/token-verifier.js';
-import type { CachedCredentials } from '../../agent/cache/cached-credentials.js';
-import { toCachedCredentials } from '../../agent/cache/cached-credentials.js';
+import { type CachedCredentials, toCachedCredentials } from '../../agent/cache/cached-credentials.js';
 import type { RoleCredentials } from '../../agent/exchange/credential-exchanger.js';
 import { type Answer, AUDIT_MESSAGE, createAuditLog, REPEAT_MESSAGE } from '../../agent/log/audit-log.js';
 import { captureLogger } from '../fakes/log-capture.js';
