@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AGENT_NODE_FLAGS, launchAgent } from './agent-launch.js';
+import { AGENT_NODE_FLAGS, type LaunchedAgent, launchAgent } from './agent-launch.js';
 import { agentArgs, createBenchCluster } from './cluster.js';
 import { httpGet } from './http-get.js';
 import { startInstantUpstream } from './instant-upstream.js';
@@ -35,43 +35,90 @@ async function startFixed(
   return { child, url: `http://127.0.0.1:${port}/v1/credentials` };
 }
 
+/** The five servers of one round, each a fresh process. */
+interface RoundServers {
+  readonly agent: LaunchedAgent;
+  readonly urls: Record<'a' | 'b' | 's' | 'k', string>;
+  readonly pids: Record<'a' | 'b' | 's' | 'k', number | undefined>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the agent, fills its cache for `token` with one request and writes that answer to
+ * `bodyFile`, then the four fixed-body servers serving those bytes.
+ */
+async function startRound(
+  upstreamEndpoint: string,
+  jwksFile: string,
+  token: string,
+  bodyFile: string,
+): Promise<RoundServers> {
+  // One load generator is one source address: the per-address rate limit (a Map lookup and a token
+  // bucket per request) is turned off, or it would answer 429 to everything past 50 req/s.
+  const agent = await launchAgent({ args: [...agentArgs(upstreamEndpoint, jwksFile), '--rate-limit', '0'] });
+  const children: ChildProcess[] = [];
+  const stop = async () => {
+    for (const child of children) child.kill();
+    await agent.stop();
+  };
+  const start = async (kind: Parameters<typeof startFixed>[0]) => {
+    const server = await startFixed(kind, bodyFile);
+    children.push(server.child);
+    return server;
+  };
+  try {
+    const first = await httpGet(agent.url, { authorization: token });
+    if (first.status !== 200) throw new Error(`agent answered ${first.status}: ${first.body.toString()}`);
+    await writeFile(bodyFile, first.body);
+    const a = await start('raw');
+    const b = await start('fastify');
+    const s = await start('shell');
+    const k = await start('spin');
+    return {
+      agent,
+      urls: { a: a.url, b: b.url, s: s.url, k: k.url },
+      pids: { a: a.child.pid, b: b.child.pid, s: s.child.pid, k: k.child.pid },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
 /**
  * Hit path vs the physical limit: (a) raw node:http with the agent's real response
  * bytes, (b) a bare fastify route, (c) the built agent answering a cached identity for a real signed
- * token. Alternating rounds, same autocannon settings; ratios per round, medians reported; then the
- * agent's p99 at half its maximum rate. Verdicts on requests/s and on CPU per request from /proc.
+ * token. Same autocannon settings; ratios per round, medians reported; then the agent's p99 at half
+ * its maximum rate (the last round's agent). Every round starts its five servers afresh: two
+ * processes of the same build, measured in the same rounds, differed by up to 15 % in CPU per
+ * request (docs/performance.md), so rounds over one process each would all carry that process's
+ * luck. Verdicts on requests/s and on CPU per request from /proc.
  */
 async function run(): Promise<Figure[]> {
   const settings = hitPathSettings();
   const cluster = await createBenchCluster();
   const upstream = await startInstantUpstream();
-  // One load generator is one source address: the per-address rate limit (a Map lookup and a token
-  // bucket per request) is turned off, or it would answer 429 to everything past 50 req/s.
-  const agent = await launchAgent({
-    args: [...agentArgs(upstream.endpoint, cluster.jwksFile), '--rate-limit', '0'],
-  });
-  const children: ChildProcess[] = [];
+  let servers: RoundServers | undefined;
   try {
     const token = await cluster.token('hit-pod');
-    const first = await httpGet(agent.url, { authorization: token });
-    if (first.status !== 200) throw new Error(`agent answered ${first.status}: ${first.body.toString()}`);
     const bodyFile = join(cluster.dir, 'body.json');
-    await writeFile(bodyFile, first.body);
-    const raw = await startFixed('raw', bodyFile);
-    const bare = await startFixed('fastify', bodyFile);
-    const shell = await startFixed('shell', bodyFile);
-    const spin = await startFixed('spin', bodyFile);
-    children.push(raw.child, bare.child, shell.child, spin.child);
     const headers = { authorization: token };
     const rounds: { a: LoadResult; b: LoadResult; s: LoadResult; k: LoadResult; c: LoadResult }[] = [];
     for (let i = 0; i < settings.rounds; i++) {
-      const a = await measure(raw.url, headers, settings, undefined, raw.child.pid);
-      const b = await measure(bare.url, headers, settings, undefined, bare.child.pid);
-      const s = await measure(shell.url, headers, settings, undefined, shell.child.pid);
-      const k = await measure(spin.url, headers, settings, undefined, spin.child.pid);
+      await servers?.stop();
+      servers = await startRound(upstream.endpoint, cluster.jwksFile, token, bodyFile);
+      const { agent, urls, pids } = servers;
+      const a = await measure(urls.a, headers, settings, undefined, pids.a);
+      const b = await measure(urls.b, headers, settings, undefined, pids.b);
+      const s = await measure(urls.s, headers, settings, undefined, pids.s);
+      const k = await measure(urls.k, headers, settings, undefined, pids.k);
       const c = await measure(agent.url, headers, settings, undefined, agent.child.pid);
       rounds.push({ a, b, s, k, c });
     }
+    if (servers === undefined) throw new Error('BENCH_ROUNDS must be at least 1');
+    const { agent } = servers;
+    const body = await readFile(bodyFile);
     // CPU per request the server pays per µs of its own work: its replies wake a load generator
     // that waited for them, in the server's system time, so more work costs more than itself.
     const med = (pick: (r: (typeof rounds)[number]) => number) => median(rounds.map(pick));
@@ -81,7 +128,7 @@ async function run(): Promise<Figure[]> {
     const f = (name: string, value: number, unit: string, target?: Parameters<typeof figure>[4]) =>
       figure(NAME, name, value, unit, target);
     return [
-      f('body size', first.body.length, 'bytes'),
+      f('body size', body.length, 'bytes'),
       f(
         '(a) raw node:http',
         med((r) => r.a.requestsPerSecond),
@@ -207,8 +254,7 @@ async function run(): Promise<Figure[]> {
       ),
     ];
   } finally {
-    for (const child of children) child.kill();
-    await agent.stop();
+    await servers?.stop();
     await upstream.stop();
     await cluster.cleanup();
   }

@@ -10,14 +10,14 @@ function envNumber(name: string, fallback: number): number {
 /**
  * Load generator settings of the hit-path comparison, the same for every target. Override with
  * BENCH_CONNECTIONS (default 10), BENCH_DURATION (seconds, default 5), BENCH_WARMUP (seconds,
- * default 1); BENCH_ROUNDS (default 3) alternating rounds of the three targets.
+ * default 1); BENCH_ROUNDS (default 5) rounds, each over fresh processes of every target.
  */
 export function hitPathSettings(): LoadSettings & { readonly rounds: number } {
   return {
     connections: envNumber('BENCH_CONNECTIONS', 10),
     durationS: envNumber('BENCH_DURATION', 5),
     warmupS: envNumber('BENCH_WARMUP', 1),
-    rounds: envNumber('BENCH_ROUNDS', 3),
+    rounds: envNumber('BENCH_ROUNDS', 5),
   };
 }
 
