@@ -9,19 +9,13 @@ import { ConfigError } from './errors.js';
 import { createDroppedLinesReport } from './log/dropped-lines.js';
 import { createLogger } from './log/logger.js';
 import { createTurnBatchedStream } from './log/turn-batched-stream.js';
+import { packageVersion } from './package-version.js';
 
 // Each command imports what it alone needs (below, with import()): the webhook's Kubernetes client
 // and the AWS SDKs take seconds to load and would delay the agent's readiness (docs/performance.md).
 
 /** Exit code of an invalid command line or configuration. */
 const EXIT_USAGE = 2;
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
 
 /** Prints every start-up configuration problem, one line each, and exits 2 before anything is served. */
 function exitUsage(err: unknown): never {
@@ -68,7 +62,7 @@ async function serve(
     logger.fatal({ err }, 'cannot start');
     process.exit(1);
   }
-  logger.info({ version: version(), ...started }, 'started');
+  logger.info({ version: packageVersion(), ...started }, 'started');
 }
 
 function kubernetesEnv(): { serviceHost: string | undefined; servicePort: string | undefined } {
@@ -129,7 +123,7 @@ async function main(argv: readonly string[]): Promise<void> {
       process.stdout.write(formatHelp(config.topic));
       return;
     case 'version':
-      process.stdout.write(`pod-identity-agent ${version()}\n`);
+      process.stdout.write(`pod-identity-agent ${packageVersion()}\n`);
       return;
     case 'init': {
       const [{ runInit }, { createTextLog }] = await Promise.all([

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Gauge, type Registry } from 'prom-client';
+import { packageVersion } from '../package-version.js';
 
 /** Prefix of every series the agent exports. */
 export const METRICS_PREFIX = 'pod_identity_';
@@ -19,23 +19,4 @@ export function registerRuntimeMetrics(registry: Registry, version: string = pac
   });
   buildInfo.set({ version, node_version: process.versions.node }, 1);
   collectDefaultMetrics({ register: registry, prefix: METRICS_PREFIX });
-}
-
-/**
- * The `version` of the project's package.json, found by walking up from this file (it sits two
- * folders up from the sources and three from `dist/`); `unknown` when there is none.
- */
-export function packageVersion(from: URL = new URL('.', import.meta.url)): string {
-  for (let dir = from; ; dir = new URL('..', dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'pod-identity-agent' && typeof pkg.version === 'string') return pkg.version;
-    } catch {
-      // no package.json here: look one folder up
-    }
-    if (new URL('..', dir).href === dir.href) return 'unknown';
-  }
 }

@@ -1,11 +1,8 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../agent/metrics/metrics.js';
-import { packageVersion, registerRuntimeMetrics } from '../../agent/metrics/runtime-metrics.js';
+import { registerRuntimeMetrics } from '../../agent/metrics/runtime-metrics.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -52,16 +49,5 @@ describe('registerRuntimeMetrics', () => {
     registerRuntimeMetrics(second, '2.0.0');
     expect(await first.metrics()).not.toContain('version="2.0.0"');
     expect(await second.metrics()).toContain('version="2.0.0"');
-  });
-});
-
-describe('packageVersion', () => {
-  it("finds the project's package.json from the sources' folder", () => {
-    expect(packageVersion()).toBe(VERSION);
-  });
-
-  it('answers unknown where no folder up to the root holds the package', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'no-package-'));
-    expect(packageVersion(pathToFileURL(`${dir}/`))).toBe('unknown');
   });
 });
