@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
  * folder or from a strictly lower layer; two folders on one layer know nothing of each other.
  */
 const LAYERS: readonly (readonly string[])[] = [
-  ['clock.ts', 'deadline.ts', 'errors.ts', 'timers.ts', 'checks/'],
+  ['clock.ts', 'deadline.ts', 'errors.ts', 'package-version.ts', 'timers.ts', 'checks/'],
   ['config/', 'log/', 'metrics/'],
   ['kube/', 'upstream/'],
   ['auth/', 'associations/'],
