@@ -44,11 +44,16 @@ export interface TlsReloaderOptions {
   readonly metrics: Pick<WebhookMetrics, 'tlsReloads'>;
   /** Milliseconds between checks. Default {@link DEFAULT_TLS_POLL_INTERVAL_MS}. */
   readonly pollIntervalMs?: number | undefined;
+  /** Reads and checks the pair. Default {@link readTlsMaterial}; tests pass one they control. */
+  readonly read?: ((certFile: string, keyFile: string) => Promise<TlsMaterial>) | undefined;
 }
 
 /** A running reloader. */
 export interface TlsReloader {
-  /** Checks the files now; resolves true when a new pair was installed. */
+  /**
+   * Checks the files as they are now (after a check already under way, which may have read them
+   * before this call); resolves true when a new pair was installed.
+   */
   check(): Promise<boolean>;
   /** Stops polling. */
   close(): void;
@@ -62,15 +67,16 @@ export interface TlsReloader {
  */
 export function createTlsReloader(options: TlsReloaderOptions): TlsReloader {
   const interval = checkInteger('pollIntervalMs', options.pollIntervalMs ?? DEFAULT_TLS_POLL_INTERVAL_MS, 10);
-  const { certFile, keyFile, logger, metrics } = options;
+  const { certFile, keyFile, logger, metrics, read = readTlsMaterial } = options;
   let hash = options.initial.hash;
   let lastError: string | undefined;
   let running: Promise<boolean> | undefined;
+  let following: Promise<boolean> | undefined;
 
   async function check(): Promise<boolean> {
     let next: TlsMaterial;
     try {
-      next = await readTlsMaterial(certFile, keyFile);
+      next = await read(certFile, keyFile);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       if (reason !== lastError) {
@@ -97,11 +103,21 @@ export function createTlsReloader(options: TlsReloaderOptions): TlsReloader {
   }, interval);
   timer.unref();
 
+  // One check at a time. A call made while one is under way gets the one check that follows it,
+  // shared by every call made meanwhile: the check under way may have read the files before the call.
   function reload(): Promise<boolean> {
-    running ??= check().finally(() => {
-      running = undefined;
-    });
-    return running;
+    if (running === undefined) {
+      running = check().finally(() => {
+        running = undefined;
+      });
+      return running;
+    }
+    const after = () => {
+      following = undefined;
+      return reload();
+    };
+    following ??= running.then(after, after);
+    return following;
   }
   return { check: reload, close: () => clearInterval(timer) };
 }
