@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from './auth/token-verifier.js';
 import type { CredentialCache } from './cache/credential-cache.js';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, type Monotonic, systemClock, systemMonotonic } from './clock.js';
 import type { ServerConfig } from './config/parse-config.js';
 import type { ConnectionLimits } from './limits/connection-limiter.js';
 import { createLogBudget } from './limits/log-budget.js';
@@ -16,6 +16,7 @@ import { type AdmissionDeps, createAdmission } from './routes/admission.js';
 import { registerCredentialsRoute } from './routes/credentials.js';
 import { registerErrorHandling } from './routes/error-handler.js';
 import { createHostCheck } from './routes/host-check.js';
+import { createRequestTimer } from './routes/request-timer.js';
 import { type CredentialsListeners, listenCredentials } from './server/credentials-listeners.js';
 import {
   hardenedServerFactory,
@@ -39,6 +40,8 @@ export interface Deps {
   readonly onClose?: () => Promise<void> | void;
   /** Times the refusal-log budget. Default: the system clock. */
   readonly clock?: Clock;
+  /** Times each credentials answer for the duration histogram. Default: `performance.now()`. */
+  readonly monotonic?: Monotonic;
 }
 
 /** The agent: three fastify apps and, once started, their listeners. */
@@ -64,16 +67,25 @@ function noSchemaCompiler(): never {
   throw new Error('the agent builds no JSON schema validators or serializers: add none to its routes');
 }
 
-/** A fastify instance as the agent builds each of its three apps (also the hit-path benchmark's shell). */
-export function createFastify(logger: Logger, limits?: ConnectionLimits): FastifyInstance {
+/**
+ * A fastify instance as the agent builds each of its three apps (also the hit-path benchmark's shell).
+ * Without `logger`, fastify gets its null logger: it then adds no response listeners, reads no clock
+ * and builds no child logger per request, and the app logs only through its own code (the
+ * credentials app: its error handler, the audit log).
+ */
+export function createFastify(logger: Logger | undefined, limits?: ConnectionLimits): FastifyInstance {
   return Fastify({
-    loggerInstance: logger,
+    ...(logger === undefined
+      ? {}
+      : {
+          loggerInstance: logger,
+          // No child logger per request: the lines that need the request id carry it themselves.
+          childLoggerFactory: (parent) => parent,
+        }),
     // Probes and metrics get the credentials listener's timeouts, header cap and connection caps.
     ...(limits === undefined ? {} : { serverFactory: hardenedServerFactory(limits) }),
     // Our own lines only: one audit line per issuance, errors from the root handler.
     logController: new LogController({ disableRequestLogging: true }),
-    // No child logger per request: the lines that need the request id carry it themselves.
-    childLoggerFactory: (logger) => logger,
     routerOptions: { maxParamLength: 100 },
     bodyLimit: 1,
     return503OnClosing: true,
@@ -85,12 +97,15 @@ export function createFastify(logger: Logger, limits?: ConnectionLimits): Fastif
 
 /** Builds the agent's servers from a typed config and its dependencies. */
 export function createApp(config: ServerConfig, deps: Deps): Agent {
-  const credentials = createFastify(deps.logger);
+  // No fastify logger on the hot app: its handlers log and time themselves.
+  const credentials = createFastify(undefined);
+  const timer = createRequestTimer(credentials, deps.monotonic ?? systemMonotonic);
   const observe = createRequestMetrics(deps.metrics);
   registerErrorHandling(
     credentials,
-    (reply) => observe(reply.statusCode, 'none', reply.elapsedTime),
+    (reply) => observe(reply.statusCode, 'none', timer.elapsedMs(reply.request)),
     createLogBudget(deps.clock ?? systemClock),
+    deps.logger,
   );
   registerCredentialsRoute(credentials, {
     admission: createAdmission({
@@ -102,6 +117,7 @@ export function createApp(config: ServerConfig, deps: Deps): Agent {
     cache: deps.cache,
     observe,
     audit: createAuditLog(deps.logger),
+    timer,
   });
 
   let listeners: CredentialsListeners | undefined;

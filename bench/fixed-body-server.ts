@@ -2,7 +2,7 @@
  * Child process of the hit-path benchmark: serves a fixed body (the agent's real credentials
  * response, read from a file) with either bare node:http (`raw`, the physical limit), a bare
  * fastify route (`fastify`), or the same bare route on the agent's own fastify instance and
- * credentials listeners (`shell`: the agent's options, logger and servers, none of its route code),
+ * credentials listeners (`shell`: the agent's options and servers, none of its route code),
  * or the bare fastify route after a busy loop of `<spin-us>` µs (`spin`: what a fixed amount of
  * route work costs in CPU per request once the load generator is the faster side).
  * Tells its parent the port over IPC.
@@ -30,13 +30,14 @@ if (kind === 'raw') {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
 } else if (kind === 'shell') {
-  const app = createFastify(createLogger('info'));
+  // As the agent builds its credentials app: no fastify logger.
+  const app = createFastify(undefined);
   app.get('/v1/credentials', (_request, reply) => {
     reply.type('application/json').send(body);
   });
   await app.ready();
   port = await freePort();
-  await listenCredentials((req, res) => app.routing(req, res), ['127.0.0.1'], port, app.log);
+  await listenCredentials((req, res) => app.routing(req, res), ['127.0.0.1'], port, createLogger('info'));
 } else {
   const spinNs = kind === 'spin' ? BigInt(Number(spinUs) * 1000) : 0n;
   const app = Fastify({ logger: false });

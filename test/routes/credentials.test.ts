@@ -152,6 +152,29 @@ describe('GET /v1/credentials', () => {
     expect(all).not.toContain('good.s3-access-pod.sig');
   });
 
+  it("times each answer from the route's first step on the injected monotonic clock", async () => {
+    await agent.close();
+    // Every read of the clock is 2 ms after the one before: start, then the answer.
+    let now = 0;
+    const monotonic = () => (now += 2);
+    agent = createApp(serverConfig(), { verifier, cache, metrics, logger: log.logger, monotonic });
+    expect((await get({ authorization: 'good.p.sig' })).statusCode).toBe(200);
+    expect((await get({})).statusCode).toBe(401);
+    const duration = await metrics.requestDuration.get();
+    const sample = (cacheLabel: string, suffix: string, le?: number) =>
+      duration.values.find(
+        (v) =>
+          v.metricName?.endsWith(suffix) &&
+          v.labels.cache === cacheLabel &&
+          (le === undefined || v.labels.le === le),
+      )?.value;
+    for (const cacheLabel of ['hit', 'none']) {
+      expect(sample(cacheLabel, '_sum')).toBeCloseTo(0.002, 9);
+      expect(sample(cacheLabel, '_bucket', 0.001)).toBe(0);
+      expect(sample(cacheLabel, '_bucket', 0.0025)).toBe(1);
+    }
+  });
+
   it('counts requests by status and observes duration by cache outcome', async () => {
     await get({ authorization: 'good.p.sig' });
     await get({});
