@@ -8,7 +8,7 @@ export type ObserveRequest = (statusCode: number, outcome: RequestOutcome, elaps
 
 /**
  * Builds the per-request counting of the credentials app over series made once, so that a cache hit
- * builds no label object: the 200 tally and the three duration children from the start, other status
+ * builds no label object: the 200 tally and the three duration series from the start, other status
  * codes on first use.
  */
 export function createRequestMetrics(metrics: Pick<Metrics, 'requests' | 'requestDuration'>): ObserveRequest {
@@ -16,9 +16,9 @@ export function createRequestMetrics(metrics: Pick<Metrics, 'requests' | 'reques
   const ok = metrics.requests.tally({ code: '200' });
   byCode.set(200, ok);
   const durations = {
-    hit: metrics.requestDuration.labels('hit'),
-    miss: metrics.requestDuration.labels('miss'),
-    none: metrics.requestDuration.labels('none'),
+    hit: metrics.requestDuration.series({ cache: 'hit' }),
+    miss: metrics.requestDuration.series({ cache: 'miss' }),
+    none: metrics.requestDuration.series({ cache: 'none' }),
   };
   return (statusCode, outcome, elapsedMs) => {
     let requests = statusCode === 200 ? ok : byCode.get(statusCode);
