@@ -11,7 +11,10 @@ function repeatedHeader(rawHeaders: readonly string[]): 'host' | 'authorization'
   let host = 0;
   let authorization = 0;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]?.toLowerCase();
+    const raw = rawHeaders[i] ?? '';
+    // Only names as long as the two can be them: the others are not lowercased (a string each).
+    if (raw.length !== 4 && raw.length !== 13) continue;
+    const name = raw.toLowerCase();
     if (name === 'host' && ++host > 1) return 'host';
     if (name === 'authorization' && ++authorization > 1) return 'authorization';
   }
