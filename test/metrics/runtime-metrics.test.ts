@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../agent/metrics/metrics.js';
 import { registerRuntimeMetrics } from '../../agent/metrics/runtime-metrics.js';
@@ -40,6 +40,27 @@ describe('registerRuntimeMetrics', () => {
       expect(found.has(name), name).toBe(true);
     expect([...found.keys()].filter((name) => !name.startsWith('pod_identity_'))).toEqual([]);
     expect(await registry.metrics()).toContain('pod_identity_build_info{version="9.9.9"');
+  });
+
+  it("exports every series of prom-client's defaults but the GC durations, so an upgrade that adds one is seen", async () => {
+    const ours = new Registry();
+    registerRuntimeMetrics(ours, '9.9.9');
+    const defaults = new Registry();
+    collectDefaultMetrics({ register: defaults, prefix: 'pod_identity_' });
+    const expected = [...(await families(defaults))].filter(
+      ([name]) => name !== 'pod_identity_nodejs_gc_duration_seconds',
+    );
+    const found = await families(ours);
+    found.delete('pod_identity_build_info');
+    expect([...found].sort()).toEqual(expected.sort());
+    expect(found.has('pod_identity_nodejs_gc_duration_seconds')).toBe(false);
+    // The event-loop delay is sampled: after a busy moment it reads above 0.
+    const end = Date.now() + 30;
+    while (Date.now() < end);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(await ours.metrics()).toMatch(
+      /^pod_identity_nodejs_eventloop_lag_max_seconds [1-9]|^pod_identity_nodejs_eventloop_lag_max_seconds 0\.0*[1-9]/m,
+    );
   });
 
   it('keeps every registry separate: two agents in one process do not share series', async () => {
