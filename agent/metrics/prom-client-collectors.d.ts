@@ -7,5 +7,6 @@ declare module 'prom-client/lib/metrics/*.js' {
     registry: Registry,
     config: { readonly prefix?: string; readonly eventLoopMonitoringPrecision?: number },
   ) => void;
+  // biome-ignore lint/style/noDefaultExport: the CommonJS module's one export, seen from ESM as its default
   export default collector;
 }
