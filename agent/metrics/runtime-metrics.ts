@@ -41,7 +41,8 @@ const COLLECTORS = [
  * Adds to `registry` what a dashboard needs besides the agent's own series:
  * `pod_identity_build_info{version,node_version}` (always 1) and prom-client's default process and
  * Node.js runtime collectors but GC durations ({@link COLLECTORS}: CPU, resident memory, heap,
- * event-loop lag, start time) under the `pod_identity_` prefix. Call it once per registry: prom-client refuses a name registered twice.
+ * event-loop lag, start time) under the `pod_identity_` prefix. Call it once per registry:
+ * prom-client refuses a name registered twice.
  */
 export function registerRuntimeMetrics(registry: Registry, version: string = packageVersion()): void {
   const buildInfo = new Gauge({

@@ -57,6 +57,7 @@ export class TalliedHistogram<T extends string> {
       buckets.some((b, i) => !Number.isFinite(b) || (i > 0 && b <= (buckets[i - 1] ?? b)))
     )
       throw new Error(`${name}: buckets must be finite and ascending`);
+    if (labelNames.includes('le' as T)) throw new Error(`${name}: "le" is the bucket label`);
     this.name = name;
     this.help = help;
     this.#labelNames = [...labelNames];

@@ -85,6 +85,9 @@ describe('TalliedHistogram', () => {
     expect(() => histogram.series({ cache: 'hit', kind: 'x' } as never)).toThrow(/labels/);
     const registers = [new Registry()];
     expect(
+      () => new TalliedHistogram({ name: 'x', help: 'x', labelNames: ['le'], buckets: [1], registers }),
+    ).toThrow(/bucket label/);
+    expect(
       () => new TalliedHistogram({ name: 'x', help: 'x', labelNames: [], buckets: [1, 0.5], registers }),
     ).toThrow(/ascending/);
     expect(
