@@ -15,10 +15,10 @@ function fromFastifyError(error: FastifyError): AgentError | undefined {
 
 /**
  * The one root error handler: `AgentError`s become their status and fixed JSON body; anything else is
- * logged with the request id and answered with a generic 500. Lines go to `log`, not `request.log`:
- * the credentials app is built without a fastify logger (see `createRequestTimer`). Upstream text and tokens are never echoed.
- * Refusals and upstream failures are logged within `budget`: past it
- * they are counted, and the next line written says how many were dropped (`droppedLines`).
+ * logged with the request id and answered with a generic 500. Upstream text and tokens are never
+ * echoed. Lines go to `log`, not `request.log`: the credentials app is built without a fastify
+ * logger (see `createRequestTimer`). Refusals and upstream failures are logged within `budget`: past
+ * it they are counted, and the next line written says how many were dropped (`droppedLines`).
  */
 export function registerErrorHandling(
   app: FastifyInstance,
