@@ -1,17 +1,17 @@
+import type { Server } from 'node:http';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from './auth/token-verifier.js';
 import type { CredentialCache } from './cache/credential-cache.js';
 import { type Clock, type Monotonic, systemClock, systemMonotonic } from './clock.js';
 import type { ServerConfig } from './config/parse-config.js';
-import type { ConnectionLimits } from './limits/connection-limiter.js';
 import { createLogBudget } from './limits/log-budget.js';
 import { createAuditLog } from './log/audit-log.js';
 import type { Metrics } from './metrics/metrics.js';
-import { registerMetricsRoute } from './metrics/metrics-routes.js';
+import { createMetricsHandler } from './metrics/metrics-routes.js';
 import { createRequestMetrics } from './metrics/request-metrics.js';
 import type { PodChecker } from './pods/pod-checker.js';
-import { type ReadinessCheck, registerProbeRoutes } from './probes/probe-routes.js';
+import { createProbeHandler, type ReadinessCheck } from './probes/probe-routes.js';
 import { type AdmissionDeps, createAdmission } from './routes/admission.js';
 import { registerCredentialsRoute } from './routes/credentials.js';
 import { registerErrorHandling } from './routes/error-handler.js';
@@ -19,9 +19,11 @@ import { createHostCheck } from './routes/host-check.js';
 import { createRequestTimer } from './routes/request-timer.js';
 import { type CredentialsListeners, listenCredentials } from './server/credentials-listeners.js';
 import {
-  hardenedServerFactory,
+  closeServer,
+  listenHardened,
   METRICS_CONNECTION_LIMITS,
   PROBE_CONNECTION_LIMITS,
+  type RequestHandler,
 } from './server/hardened-server.js';
 
 /** Everything the app is built from; the real ones are made only in `main.ts`, tests pass fakes. */
@@ -44,12 +46,14 @@ export interface Deps {
   readonly monotonic?: Monotonic;
 }
 
-/** The agent: three fastify apps and, once started, their listeners. */
+/** The agent: the credentials fastify app, the probe and metrics handlers and, once started, their listeners. */
 export interface Agent {
   /** The credentials app (use `inject()` in tests). */
   readonly credentials: FastifyInstance;
-  readonly probes: FastifyInstance;
-  readonly metricsApp: FastifyInstance;
+  /** `/healthz`, `/readyz`. */
+  readonly probes: RequestHandler;
+  /** `/metrics`. */
+  readonly metrics: RequestHandler;
   /** Binds the credentials addresses, the probe and the metrics servers. */
   start(): Promise<void>;
   /** State of each credentials address once started. */
@@ -68,23 +72,12 @@ function noSchemaCompiler(): never {
 }
 
 /**
- * A fastify instance as the agent builds each of its three apps (also the hit-path benchmark's shell).
- * Without `logger`, fastify gets its null logger: it then adds no response listeners, reads no clock
- * and builds no child logger per request, and the app logs only through its own code (the
- * credentials app: its error handler, the audit log).
+ * The credentials app's fastify instance (also the hit-path benchmark's shell). It has no fastify
+ * logger: fastify then adds no response listeners, reads no clock and builds no child logger per
+ * request, and the app logs only through its own code (its error handler, the audit log).
  */
-export function createFastify(logger: Logger | undefined, limits?: ConnectionLimits): FastifyInstance {
+export function createFastify(): FastifyInstance {
   return Fastify({
-    ...(logger === undefined
-      ? {}
-      : {
-          loggerInstance: logger,
-          // No child logger per request: the lines that need the request id carry it themselves.
-          childLoggerFactory: (parent) => parent,
-        }),
-    // Probes and metrics get the credentials listener's timeouts, header cap and connection caps.
-    ...(limits === undefined ? {} : { serverFactory: hardenedServerFactory(limits) }),
-    // Our own lines only: one audit line per issuance, errors from the root handler.
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { maxParamLength: 100 },
     bodyLimit: 1,
@@ -97,8 +90,7 @@ export function createFastify(logger: Logger | undefined, limits?: ConnectionLim
 
 /** Builds the agent's servers from a typed config and its dependencies. */
 export function createApp(config: ServerConfig, deps: Deps): Agent {
-  // No fastify logger on the hot app: its handlers log and time themselves.
-  const credentials = createFastify(undefined);
+  const credentials = createFastify();
   const timer = createRequestTimer(credentials, deps.monotonic ?? systemMonotonic);
   const observe = createRequestMetrics(deps.metrics);
   registerErrorHandling(
@@ -126,20 +118,25 @@ export function createApp(config: ServerConfig, deps: Deps): Agent {
     () => (deps.verifier.isReady() ? undefined : 'token signing keys not loaded'),
     ...(deps.readiness ?? []),
   ];
-  const probes = createFastify(deps.logger, PROBE_CONNECTION_LIMITS);
-  registerProbeRoutes(probes, () => checks);
-  const metricsApp = createFastify(deps.logger, METRICS_CONNECTION_LIMITS);
-  registerMetricsRoute(metricsApp, deps.metrics.registry);
+  const probes = createProbeHandler(() => checks);
+  const metrics = createMetricsHandler(deps.metrics.registry, (err) =>
+    deps.logger.error({ err }, 'metrics could not be read'),
+  );
+  const servers: Server[] = [];
 
   return {
     credentials,
     probes,
-    metricsApp,
+    metrics,
     async start() {
       await credentials.ready();
-      await probes.listen({ host: config.probeAddress, port: config.probePort });
+      servers.push(
+        await listenHardened(probes, PROBE_CONNECTION_LIMITS, config.probeAddress, config.probePort),
+      );
       if (config.metricsPort !== 0)
-        await metricsApp.listen({ host: config.metricsAddress, port: config.metricsPort });
+        servers.push(
+          await listenHardened(metrics, METRICS_CONNECTION_LIMITS, config.metricsAddress, config.metricsPort),
+        );
       listeners = await listenCredentials(
         (req, res) => credentials.routing(req, res),
         config.bindHosts,
@@ -152,7 +149,7 @@ export function createApp(config: ServerConfig, deps: Deps): Agent {
       await listeners?.close(config.shutdownGraceMs);
       deps.cache.close();
       await deps.onClose?.();
-      await Promise.all([credentials.close(), probes.close(), metricsApp.close()]);
+      await Promise.all([credentials.close(), ...servers.map(closeServer)]);
     },
   };
 }

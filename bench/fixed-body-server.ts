@@ -30,8 +30,8 @@ if (kind === 'raw') {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
 } else if (kind === 'shell') {
-  // As the agent builds its credentials app: no fastify logger.
-  const app = createFastify(undefined);
+  // The agent's credentials app: no fastify logger.
+  const app = createFastify();
   app.get('/v1/credentials', (_request, reply) => {
     reply.type('application/json').send(body);
   });

@@ -2,6 +2,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Agent, createApp } from '../agent/app.js';
 import { createMetrics } from '../agent/metrics/metrics.js';
+import { freePort } from '../test-support/loopback.js';
 import { FakeCache } from './fakes/fake-cache.js';
 import { FakeVerifier } from './fakes/fake-verifier.js';
 import { captureLogger } from './fakes/log-capture.js';
@@ -21,20 +22,43 @@ describe('createApp', () => {
       logger: captureLogger().logger,
     });
 
-  it.each(['probes', 'metricsApp', 'credentials'] as const)(
-    'refuses to get ready when a route of the %s app declares a JSON schema (no schema compilers are built)',
-    async (app) => {
-      agent = build();
-      agent[app].get('/schema', { schema: { querystring: { type: 'object' } } }, async () => 'ok');
-      await expect(agent[app].ready()).rejects.toThrow(/no JSON schema/);
-    },
-  );
+  it('refuses to get ready when a credentials route declares a JSON schema (no schema compilers are built)', async () => {
+    agent = build();
+    agent.credentials.get('/schema', { schema: { querystring: { type: 'object' } } }, async () => 'ok');
+    await expect(agent.credentials.ready()).rejects.toThrow(/no JSON schema/);
+  });
 
   it('serves a route without a schema', async () => {
     agent = build();
-    agent.probes.get('/plain', async () => 'ok');
-    const response = await agent.probes.inject({ method: 'GET', url: '/plain' });
+    agent.credentials.get('/plain', async () => 'ok');
+    const response = await agent.credentials.inject({ method: 'GET', url: '/plain' });
     expect(response.statusCode).toBe(200);
     expect(response.body).toBe('ok');
+  });
+
+  it('serves probes and metrics on their own listeners, and closes them', async () => {
+    const config = {
+      ...serverConfig(),
+      port: await freePort(),
+      probePort: await freePort(),
+      metricsPort: await freePort(),
+    };
+    const started = createApp(config, {
+      verifier: new FakeVerifier(),
+      cache: new FakeCache(),
+      metrics: createMetrics(new Registry()),
+      logger: captureLogger().logger,
+    });
+    await started.start();
+    try {
+      const ready = await fetch(`http://127.0.0.1:${config.probePort}/readyz`);
+      expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready' }]);
+      const metrics = await fetch(`http://127.0.0.1:${config.metricsPort}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toContain('pod_identity_requests_total');
+    } finally {
+      await started.close();
+    }
+    await expect(fetch(`http://127.0.0.1:${config.probePort}/healthz`)).rejects.toThrow();
   });
 });

@@ -20,6 +20,9 @@ export const CONNECTIONS_CHECK_INTERVAL_MS = 1_000;
 /** Idle keep-alive time; clients reuse connections between refreshes rarely, so keep it short. */
 export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
+/** A `node:http` request handler (`light-my-request` injects into one in tests). */
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
 /** Options of {@link createHardenedServer}. */
 export interface HardenedServerOptions {
   /** Caps open connections; a connection over a cap is closed as soon as it is accepted. */
@@ -35,10 +38,7 @@ export interface HardenedServerOptions {
  * of the agent (credentials, probes, metrics) is one of these, so a client that opens connections and
  * sends nothing, or trickles its headers, holds at most its share of the caps for about 6 s.
  */
-export function createHardenedServer(
-  handler: (req: IncomingMessage, res: ServerResponse) => void,
-  options: HardenedServerOptions,
-): Server {
+export function createHardenedServer(handler: RequestHandler, options: HardenedServerOptions): Server {
   const server = createServer(
     {
       maxHeaderSize: options.maxHeaderBytes ?? MAX_HEADER_BYTES,
@@ -77,11 +77,30 @@ export const METRICS_CONNECTION_LIMITS: ConnectionLimits = Object.freeze({
 });
 
 /**
- * A fastify `serverFactory` building a {@link createHardenedServer} with its own limiter of `limits`,
- * for the probe and metrics apps.
+ * A {@link createHardenedServer} with its own limiter of `limits`, listening on `host:port` (the
+ * probe and metrics listeners); rejects with the bind error.
  */
-export function hardenedServerFactory(
+export async function listenHardened(
+  handler: RequestHandler,
   limits: ConnectionLimits,
-): (handler: (req: IncomingMessage, res: ServerResponse) => void) => Server {
-  return (handler) => createHardenedServer(handler, { limiter: createConnectionLimiter(limits) });
+  host: string,
+  port: number,
+): Promise<Server> {
+  const server = createHardenedServer(handler, { limiter: createConnectionLimiter(limits) });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
+}
+
+/** Stops accepting, closes idle kept-alive connections, and resolves once every connection is gone. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
 }

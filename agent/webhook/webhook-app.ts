@@ -1,15 +1,17 @@
+import type { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:https';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { AssociationResolver } from '../associations/association.js';
 import type { WebhookConfig } from '../config/parse-config.js';
-import type { ConnectionLimits } from '../limits/connection-limiter.js';
-import { registerMetricsRoute } from '../metrics/metrics-routes.js';
-import { type ReadinessCheck, registerProbeRoutes } from '../probes/probe-routes.js';
+import { createMetricsHandler } from '../metrics/metrics-routes.js';
+import { createProbeHandler, type ReadinessCheck } from '../probes/probe-routes.js';
 import {
-  hardenedServerFactory,
+  closeServer,
+  listenHardened,
   METRICS_CONNECTION_LIMITS,
   PROBE_CONNECTION_LIMITS,
+  type RequestHandler,
 } from '../server/hardened-server.js';
 import {
   limitAdmissions,
@@ -48,12 +50,14 @@ export interface WebhookDeps {
   readonly onClose?: () => Promise<void> | void;
 }
 
-/** The webhook: an HTTPS admission app plus probe and metrics apps. */
+/** The webhook: an HTTPS admission app plus the probe and metrics handlers. */
 export interface WebhookApp {
   /** The HTTPS admission app (`inject()` works in tests). */
   readonly admission: FastifyInstance<Server>;
-  readonly probes: FastifyInstance;
-  readonly metricsApp: FastifyInstance;
+  /** `/healthz`, `/readyz` (`light-my-request` injects into it in tests). */
+  readonly probes: RequestHandler;
+  /** `/metrics`. */
+  readonly metrics: RequestHandler;
   /** Checks the TLS files now; true when a new pair was installed. */
   reloadTls(): Promise<boolean>;
   /** Binds the three servers; resolves to the admission server's port. */
@@ -109,26 +113,25 @@ export async function createWebhookApp(config: WebhookConfig, deps: WebhookDeps)
     () => (listening ? undefined : 'admission server not listening'),
     ...(deps.readiness ?? []),
   ];
-  const plain = (limits: ConnectionLimits) =>
-    Fastify({
-      loggerInstance: deps.logger,
-      logController: new LogController({ disableRequestLogging: true }),
-      serverFactory: hardenedServerFactory(limits),
-    } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
-  const probes = plain(PROBE_CONNECTION_LIMITS);
-  registerProbeRoutes(probes, () => checks);
-  const metricsApp = plain(METRICS_CONNECTION_LIMITS);
-  registerMetricsRoute(metricsApp, deps.metrics.registry);
+  const probes = createProbeHandler(() => checks);
+  const metrics = createMetricsHandler(deps.metrics.registry, (err) =>
+    deps.logger.error({ err }, 'metrics could not be read'),
+  );
+  const servers: HttpServer[] = [];
 
   return {
     admission,
     probes,
-    metricsApp,
+    metrics,
     reloadTls: () => tls.check(),
     async start() {
-      await probes.listen({ host: config.probeAddress, port: config.probePort });
+      servers.push(
+        await listenHardened(probes, PROBE_CONNECTION_LIMITS, config.probeAddress, config.probePort),
+      );
       if (config.metricsPort !== 0)
-        await metricsApp.listen({ host: config.metricsAddress, port: config.metricsPort });
+        servers.push(
+          await listenHardened(metrics, METRICS_CONNECTION_LIMITS, config.metricsAddress, config.metricsPort),
+        );
       await listenAdmission(admission, deps.listenHost, config.port);
       listening = true;
       const address = admission.server.address();
@@ -145,7 +148,7 @@ export async function createWebhookApp(config: WebhookConfig, deps: WebhookDeps)
         clearTimeout(force);
       }
       await deps.onClose?.();
-      await Promise.all([probes.close(), metricsApp.close()]);
+      await Promise.all(servers.map(closeServer));
     },
   };
 }

@@ -1,29 +1,40 @@
-import Fastify from 'fastify';
+import { inject } from 'light-my-request';
 import { describe, expect, it } from 'vitest';
-import { registerProbeRoutes } from '../../agent/probes/probe-routes.js';
+import { createProbeHandler } from '../../agent/probes/probe-routes.js';
 
-function probes(reasons: (string | undefined)[]) {
-  const app = Fastify();
-  registerProbeRoutes(app, () => reasons.map((reason) => () => reason));
-  return app;
-}
+const probes = (reasons: (string | undefined)[]) =>
+  createProbeHandler(() => reasons.map((reason) => () => reason));
 
-describe('registerProbeRoutes', () => {
+describe('createProbeHandler', () => {
   it('answers /readyz 503 with every reason, and 200 once there is none', async () => {
-    const notReady = await probes(['keys not loaded', undefined, 'address in use']).inject('/readyz');
+    const notReady = await inject(probes(['keys not loaded', undefined, 'address in use']), '/readyz');
     expect(notReady.statusCode).toBe(503);
     expect(notReady.json()).toEqual({ status: 'not ready', reasons: ['keys not loaded', 'address in use'] });
-    const ready = await probes([undefined]).inject('/readyz');
+    const ready = await inject(probes([undefined]), '/readyz?verbose=1');
     expect([ready.statusCode, ready.json()]).toEqual([200, { status: 'ready' }]);
   });
 
-  it('answers an unknown path 404 with the JSON error body every listener uses', async () => {
-    const response = await probes([]).inject('/metrics');
-    expect(response.statusCode).toBe(404);
-    expect(response.headers['content-type']).toBe('application/json');
-    expect(response.json()).toEqual({
-      code: 'NotFound',
-      message: 'Not found. The probe paths are /healthz and /readyz.',
-    });
+  it('answers /healthz 200 while not ready, and HEAD with the headers of GET and no body', async () => {
+    const handler = probes(['keys not loaded']);
+    const live = await inject(handler, '/healthz');
+    expect([live.statusCode, live.headers['content-type'], live.json()]).toEqual([
+      200,
+      'application/json',
+      { status: 'ok' },
+    ]);
+    const head = await inject(handler, { method: 'HEAD', url: '/readyz' });
+    expect([head.statusCode, head.body]).toEqual([503, '']);
+  });
+
+  it('answers an unknown path or method 404 with the JSON error body every listener uses', async () => {
+    for (const request of [{ url: '/metrics' }, { method: 'POST' as const, url: '/readyz' }]) {
+      const response = await inject(probes([]), request);
+      expect(response.statusCode).toBe(404);
+      expect(response.headers['content-type']).toBe('application/json');
+      expect(response.json()).toEqual({
+        code: 'NotFound',
+        message: 'Not found. The probe paths are /healthz and /readyz.',
+      });
+    }
   });
 });

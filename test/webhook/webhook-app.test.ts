@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inject } from 'light-my-request';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssociationResolver } from '../../agent/associations/association.js';
@@ -259,13 +260,13 @@ describe('start-up, probes and metrics', () => {
 
   it('is ready only once listening, and serves the webhook series on /metrics', async () => {
     const { app } = await build({ listenHost: '127.0.0.1' });
-    expect((await app.probes.inject({ url: '/readyz' })).statusCode).toBe(503);
-    expect((await app.probes.inject({ url: '/healthz' })).statusCode).toBe(200);
+    expect((await inject(app.probes, { url: '/readyz' })).statusCode).toBe(503);
+    expect((await inject(app.probes, { url: '/healthz' })).statusCode).toBe(200);
     await app.start();
     try {
-      expect((await app.probes.inject({ url: '/readyz' })).statusCode).toBe(200);
+      expect((await inject(app.probes, { url: '/readyz' })).statusCode).toBe(200);
       await app.admission.inject({ method: 'POST', url: '/mutate', payload: review(pod({})) });
-      const text = (await app.metricsApp.inject({ url: '/metrics' })).body;
+      const text = (await inject(app.metrics, { url: '/metrics' })).body;
       expect(text).toContain('pod_identity_webhook_admissions_total{result="injected"} 1');
       expect(text).toContain('pod_identity_webhook_admission_duration_seconds_count 1');
     } finally {
