@@ -83,6 +83,14 @@ describe.skipIf(!enabled)('the shared test control plane', () => {
     // A token never reviewed before the delete: the API server caches successes for 10 s.
     const gone = await createPodWithToken(plane.admin, { namespace, nodeName: node });
     await plane.admin.deletePod(namespace, gone.podName);
+    // The API server looks the pod up through its informer caches, which see the delete a moment
+    // later; a review answered from them before that is a success it caches for 10 s.
+    await expect
+      .poll(async () => (await review(plane.admin, gone.token)).authenticated === true, {
+        timeout: 15_000,
+        interval: 250,
+      })
+      .toBe(false);
     const refused = await review(plane.admin, gone.token);
     expect(refused.authenticated).not.toBe(true);
     expect(refused.error).toMatch(/not found|invalidated/);
