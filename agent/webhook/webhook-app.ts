@@ -4,8 +4,8 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { AssociationResolver } from '../associations/association.js';
 import type { WebhookConfig } from '../config/parse-config.js';
-import { createMetricsHandler } from '../metrics/metrics-routes.js';
-import { createProbeHandler, type ReadinessCheck } from '../probes/probe-routes.js';
+import { createMetricsHandler } from '../metrics/metrics-handler.js';
+import { createProbeHandler, type ReadinessCheck } from '../probes/probe-handler.js';
 import {
   closeServer,
   listenHardened,

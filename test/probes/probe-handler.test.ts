@@ -1,6 +1,6 @@
 import { inject } from 'light-my-request';
 import { describe, expect, it } from 'vitest';
-import { createProbeHandler } from '../../agent/probes/probe-routes.js';
+import { createProbeHandler } from '../../agent/probes/probe-handler.js';
 
 const probes = (reasons: (string | undefined)[]) =>
   createProbeHandler(() => reasons.map((reason) => () => reason));

@@ -1,7 +1,7 @@
 import { inject } from 'light-my-request';
 import { Counter, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { createMetricsHandler } from '../../agent/metrics/metrics-routes.js';
+import { createMetricsHandler } from '../../agent/metrics/metrics-handler.js';
 
 const registryWith = (value: number) => {
   const registry = new Registry();
