@@ -4,7 +4,7 @@ import { networkInterfaces } from 'node:os';
 import { type ConnectionLimits, createConnectionLimiter } from '../limits/connection-limiter.js';
 import type { Log } from '../log/logger.js';
 import { systemTimers, type Timers } from '../timers.js';
-import { createHardenedServer } from './hardened-server.js';
+import { createHardenedServer, listen } from './hardened-server.js';
 
 /**
  * Default caps on the credentials listeners' open connections, shared by every bind address, sized
@@ -94,13 +94,7 @@ export async function listenCredentials(
   const bind = async (host: string): Promise<void> => {
     const server = createHardenedServer(serve, { limiter });
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host, port, ipv6Only: isIPv6(host) }, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
+      await listen(server, { host, port, ipv6Only: isIPv6(host) });
       servers.set(host, server);
       states.set(host, 'bound');
       log.info({ host, port }, 'credentials endpoint listening');

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { ListenOptions } from 'node:net';
 import {
   type ConnectionLimiter,
   type ConnectionLimits,
@@ -87,14 +88,19 @@ export async function listenHardened(
   port: number,
 ): Promise<Server> {
   const server = createHardenedServer(handler, { limiter: createConnectionLimiter(limits) });
-  await new Promise<void>((resolve, reject) => {
+  await listen(server, { host, port });
+  return server;
+}
+
+/** `server.listen(options)` as a promise: resolves once listening, rejects with the bind error. */
+export function listen(server: Server, options: ListenOptions): Promise<void> {
+  return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host, port }, () => {
+    server.listen(options, () => {
       server.off('error', reject);
       resolve();
     });
   });
-  return server;
 }
 
 /** Stops accepting, closes idle kept-alive connections, and resolves once every connection is gone. */
