@@ -18,6 +18,9 @@ const NAME = 'hit-path';
  */
 const SPIN_US = 10;
 
+/** The servers each round measures: raw, bare fastify, shell, calibration, agent. */
+const SERVERS = ['a', 'b', 's', 'k', 'c'] as const;
+
 /** Forks the fixed-body server of `kind` and resolves with it and its URL. */
 async function startFixed(
   kind: 'raw' | 'fastify' | 'shell' | 'spin',
@@ -93,7 +96,8 @@ async function startRound(
  * its maximum rate (the last round's agent). Every round starts its five servers afresh: two
  * processes of the same build, measured in the same rounds, differed by up to 15 % in CPU per
  * request (docs/performance.md), so rounds over one process each would all carry that process's
- * luck. Verdicts on requests/s and on CPU per request from /proc.
+ * luck. The order of the five turns by one each round (see below). Verdicts on requests/s and on CPU
+ * per request from /proc.
  */
 async function run(): Promise<Figure[]> {
   const settings = hitPathSettings();
@@ -109,11 +113,15 @@ async function run(): Promise<Figure[]> {
       await servers?.stop();
       servers = await startRound(upstream.endpoint, cluster.jwksFile, token, bodyFile);
       const { agent, urls, pids } = servers;
-      const a = await measure(urls.a, headers, settings, undefined, pids.a);
-      const b = await measure(urls.b, headers, settings, undefined, pids.b);
-      const s = await measure(urls.s, headers, settings, undefined, pids.s);
-      const k = await measure(urls.k, headers, settings, undefined, pids.k);
-      const c = await measure(agent.url, headers, settings, undefined, agent.child.pid);
+      const targets = { ...urls, c: agent.url };
+      const targetPids = { ...pids, c: agent.child.pid };
+      // Each round starts the order one server later, so over five rounds every server is measured
+      // once in every position: no server always waits longest or follows the same loads.
+      const order = SERVERS.map((_, j) => SERVERS[(i + j) % SERVERS.length] as (typeof SERVERS)[number]);
+      const results: Partial<Record<(typeof SERVERS)[number], LoadResult>> = {};
+      for (const key of order)
+        results[key] = await measure(targets[key], headers, settings, undefined, targetPids[key]);
+      const { a, b, s, k, c } = results as Record<(typeof SERVERS)[number], LoadResult>;
       rounds.push({ a, b, s, k, c });
     }
     if (servers === undefined) throw new Error('BENCH_ROUNDS must be at least 1');
