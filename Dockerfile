@@ -40,6 +40,9 @@ STOPSIGNAL SIGTERM
 # An old generation let grow 20 % past what the last full collection kept (V8 otherwise lets a
 # growing heap reach 1.1 to 4 times that): 119 MiB of RSS instead of 126-139 MiB with 10,000
 # identities, and no CPU per miss measured (docs/performance.md).
+# No memory reducer: its full collections, 8 s into an idle spell, left every later cache hit
+# 3-5 us of CPU dearer (V8 runtime calls in Node's process.nextTick); without it an idle agent keeps
+# ~7 MiB more heap at 10,000 identities (docs/performance.md).
 # bench/agent-launch.ts (AGENT_NODE_FLAGS) starts the benchmarked agent with the same flags.
-ENTRYPOINT ["/usr/local/bin/node", "--max-semi-space-size=1", "--heap-growing-percent=20", "/app/dist/agent/main.js"]
+ENTRYPOINT ["/usr/local/bin/node", "--max-semi-space-size=1", "--heap-growing-percent=20", "--no-memory-reducer", "/app/dist/agent/main.js"]
 CMD ["server"]

@@ -6,14 +6,17 @@ import { httpGet } from './http-get.js';
 
 /**
  * Node flags the image starts the agent with (Dockerfile ENTRYPOINT; keep the two equal): a 1 MiB
- * semi-space, and an old generation grown 20 % past what the last full collection kept. Without them
- * V8 sizes the young generation from the machine's memory (16 MiB semi-spaces on this 24 GiB machine,
- * ~25 MiB more RSS with 10,000 identities) and lets a growing old generation reach up to 4 times its
- * live size (7-20 MiB more), so the benchmarks would not describe the shipped process.
+ * semi-space, an old generation grown 20 % past what the last full collection kept, and no memory
+ * reducer. Without the first two V8 sizes the young generation from the machine's memory (16 MiB
+ * semi-spaces on this 24 GiB machine, ~25 MiB more RSS with 10,000 identities) and lets a growing old
+ * generation reach up to 4 times its live size (7-20 MiB more), so the benchmarks would not describe
+ * the shipped process. The memory reducer's collections, once the process has idled 8 s, left every
+ * later hit 3-5 µs of CPU dearer (docs/performance.md, fifth session).
  */
 export const AGENT_NODE_FLAGS: readonly string[] = Object.freeze([
   '--max-semi-space-size=1',
   '--heap-growing-percent=20',
+  '--no-memory-reducer',
 ]);
 
 /** The built agent running for a benchmark. */
