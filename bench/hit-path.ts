@@ -20,6 +20,7 @@ const SPIN_US = 10;
 
 /** The servers each round measures: raw, bare fastify, shell, calibration, agent. */
 const SERVERS = ['a', 'b', 's', 'k', 'c'] as const;
+type Server = (typeof SERVERS)[number];
 
 /** Forks the fixed-body server of `kind` and resolves with it and its URL. */
 async function startFixed(
@@ -41,8 +42,8 @@ async function startFixed(
 /** The five servers of one round, each a fresh process. */
 interface RoundServers {
   readonly agent: LaunchedAgent;
-  readonly urls: Record<'a' | 'b' | 's' | 'k', string>;
-  readonly pids: Record<'a' | 'b' | 's' | 'k', number | undefined>;
+  readonly urls: Record<Server, string>;
+  readonly pids: Record<Server, number | undefined>;
   stop(): Promise<void>;
 }
 
@@ -79,8 +80,8 @@ async function startRound(
     const k = await start('spin');
     return {
       agent,
-      urls: { a: a.url, b: b.url, s: s.url, k: k.url },
-      pids: { a: a.child.pid, b: b.child.pid, s: s.child.pid, k: k.child.pid },
+      urls: { a: a.url, b: b.url, s: s.url, k: k.url, c: agent.url },
+      pids: { a: a.child.pid, b: b.child.pid, s: s.child.pid, k: k.child.pid, c: agent.child.pid },
       stop,
     };
   } catch (error) {
@@ -108,21 +109,19 @@ async function run(): Promise<Figure[]> {
     const token = await cluster.token('hit-pod');
     const bodyFile = join(cluster.dir, 'body.json');
     const headers = { authorization: token };
-    const rounds: { a: LoadResult; b: LoadResult; s: LoadResult; k: LoadResult; c: LoadResult }[] = [];
+    const rounds: Record<Server, LoadResult>[] = [];
     for (let i = 0; i < settings.rounds; i++) {
       await servers?.stop();
       servers = await startRound(upstream.endpoint, cluster.jwksFile, token, bodyFile);
-      const { agent, urls, pids } = servers;
-      const targets = { ...urls, c: agent.url };
-      const targetPids = { ...pids, c: agent.child.pid };
+      const { urls, pids } = servers;
       // Each round starts the order one server later, so over five rounds every server is measured
       // once in every position: no server always waits longest or follows the same loads.
-      const order = SERVERS.map((_, j) => SERVERS[(i + j) % SERVERS.length] as (typeof SERVERS)[number]);
-      const results: Partial<Record<(typeof SERVERS)[number], LoadResult>> = {};
-      for (const key of order)
-        results[key] = await measure(targets[key], headers, settings, undefined, targetPids[key]);
-      const { a, b, s, k, c } = results as Record<(typeof SERVERS)[number], LoadResult>;
-      rounds.push({ a, b, s, k, c });
+      const round = {} as Record<Server, LoadResult>;
+      for (let j = 0; j < SERVERS.length; j++) {
+        const key = SERVERS[(i + j) % SERVERS.length] as Server;
+        round[key] = await measure(urls[key], headers, settings, undefined, pids[key]);
+      }
+      rounds.push(round);
     }
     if (servers === undefined) throw new Error('BENCH_ROUNDS must be at least 1');
     const { agent } = servers;
