@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { AGENT_MAIN } from '../test-support/agent-process.js';
-import { freePort } from '../test-support/moto.js';
+import { freePorts } from '../test-support/loopback.js';
 import { NODE_CREDENTIALS } from './cluster.js';
 import { httpGet } from './http-get.js';
 
@@ -47,7 +47,7 @@ export interface LaunchOptions {
  * process does not pay for reading it); stderr is kept for failures.
  */
 export async function launchAgent(options: LaunchOptions): Promise<LaunchedAgent> {
-  const [port, probePort] = [await freePort(), await freePort()];
+  const [port, probePort] = (await freePorts(2)) as [number, number];
   const started = process.hrtime.bigint();
   const child = spawn(
     process.execPath,

@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './loopback.js';
+import { freePorts } from './loopback.js';
 
 /** Path of the built CLI, from test-support/ (vitest) or from dist/test-support/ (the built demo). */
 export const AGENT_MAIN = fileURLToPath(
@@ -61,9 +61,10 @@ export interface StartAgentOptions {
 /** Starts `node dist/agent/main.js server ...` and waits until it is ready. */
 export async function startAgent(options: StartAgentOptions): Promise<AgentProcess> {
   const host = options.host ?? '127.0.0.1';
-  const port = options.port ?? (await freePort());
-  const probePort = options.probePort ?? (await freePort());
-  const metricsPort = options.metricsPort ?? (await freePort());
+  const free = await freePorts(3);
+  const port = options.port ?? (free[0] as number);
+  const probePort = options.probePort ?? (free[1] as number);
+  const metricsPort = options.metricsPort ?? (free[2] as number);
   const probeBase = options.probeBase ?? `http://127.0.0.1:${probePort}`;
   const metricsBase = options.metricsBase ?? `http://127.0.0.1:${metricsPort}`;
   const args = [

@@ -28,7 +28,7 @@ import {
   type LeafOptions,
 } from './control-plane/pki.js';
 import { etcdArgs, logFiles, startDetached, stopProcess, waitForReadyz } from './control-plane/processes.js';
-import { freePort } from './loopback.js';
+import { freePorts } from './loopback.js';
 
 /** What any test process needs to use a running control plane (plain JSON, shared across processes). */
 export interface ControlPlaneInfo {
@@ -97,7 +97,7 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
     usage: 'clientAuth',
   });
   const keys = [await createSigningKey(dir, 'sa-1')];
-  const [etcdPort, peerPort, port] = [await freePort(), await freePort(), await freePort()];
+  const [etcdPort, peerPort, port] = (await freePorts(3)) as [number, number, number];
   const logs = logFiles(dir);
   const etcdPid = startDetached(bin.etcd, etcdArgs(join(dir, 'etcd'), etcdPort, peerPort), logs.etcd);
   const caPem = await readFile(ca.certFile, 'utf8');

@@ -19,13 +19,28 @@ export async function listenOnLoopback(server: Server, port = 0): Promise<number
 }
 
 /**
- * A loopback port that was free a moment ago: bind port 0, read it, release it. Only for a child
- * process that must be told its port up front (it can be taken in between; prefer
- * {@link listenOnLoopback} for servers in this process).
+ * `count` distinct loopback ports that were free a moment ago: bind port 0 that many times at once,
+ * read the ports, release them all. Only for a child process that must be told its ports up front
+ * (one can be taken in between; prefer {@link listenOnLoopback} for servers in this process). Held
+ * together, the ports cannot repeat, as two ports found one after the other can (the OS may hand
+ * out a released port again).
  */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  try {
+    return await Promise.all(servers.map((server) => listenOnLoopback(server)));
+  } finally {
+    await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve())),
+      ),
+    );
+  }
+}
+
+/** One port of {@link freePorts}. */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  const port = await listenOnLoopback(server);
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  const [port] = await freePorts(1);
+  return port as number;
 }

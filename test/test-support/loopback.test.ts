@@ -1,12 +1,25 @@
 import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { freePort, listenOnLoopback } from '../../test-support/loopback.js';
+import { freePort, freePorts, listenOnLoopback } from '../../test-support/loopback.js';
 
 describe('loopback ports', () => {
   it('finds a free loopback port', async () => {
     const port = await freePort();
     expect(port).toBeGreaterThan(0);
     expect(port).toBeLessThan(65536);
+  });
+
+  it('finds distinct free ports, all bindable once released', async () => {
+    const ports = await freePorts(8);
+    expect(new Set(ports).size).toBe(8);
+    const servers = ports.map(() => createServer());
+    try {
+      expect(await Promise.all(servers.map((server, i) => listenOnLoopback(server, ports[i])))).toEqual(
+        ports,
+      );
+    } finally {
+      await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    }
   });
 
   it('starts a server on 127.0.0.1 at the port it resolves', async () => {
