@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Agent, createApp } from '../agent/app.js';
 import { createMetrics } from '../agent/metrics/metrics.js';
-import { freePort } from '../test-support/loopback.js';
+import { freePorts } from '../test-support/loopback.js';
 import { FakeCache } from './fakes/fake-cache.js';
 import { FakeVerifier } from './fakes/fake-verifier.js';
 import { captureLogger } from './fakes/log-capture.js';
@@ -37,12 +37,8 @@ describe('createApp', () => {
   });
 
   it('serves probes and metrics on their own listeners, and closes them', async () => {
-    const config = {
-      ...serverConfig(),
-      port: await freePort(),
-      probePort: await freePort(),
-      metricsPort: await freePort(),
-    };
+    const [port, probePort, metricsPort] = (await freePorts(3)) as [number, number, number];
+    const config = { ...serverConfig(), port, probePort, metricsPort };
     const started = createApp(config, {
       verifier: new FakeVerifier(),
       cache: new FakeCache(),

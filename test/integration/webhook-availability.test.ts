@@ -16,7 +16,7 @@ import { WEBHOOK_MAX_CONCURRENT_REVIEWS } from '../../agent/webhook/admission-li
 import { AGENT_MAIN } from '../../test-support/agent-process.js';
 import { type Cgroup, cgroupProblem, createCgroup } from '../../test-support/cgroup.js';
 import { runHalfSentFlood } from '../../test-support/half-sent-flood.js';
-import { freePort } from '../../test-support/loopback.js';
+import { freePorts } from '../../test-support/loopback.js';
 import { needs } from '../../test-support/needs.js';
 import { makeSelfSignedCert } from '../../test-support/self-signed-cert.js';
 
@@ -97,8 +97,8 @@ describe.skipIf(!needs(cgroupProblem(), 'the webhook availability attacks in a m
         associations,
         'associations:\n  - namespace: default\n    serviceAccount: s3-access-sa\n    roleArn: arn:aws:iam::123456789012:role/App\n',
       );
-      port = await freePort();
-      const probePort = await freePort();
+      const [webhookPort, probePort] = (await freePorts(2)) as [number, number];
+      port = webhookPort;
       cgroup = createCgroup('webhook', { memoryBytes: WEBHOOK_MEMORY_BYTES });
       const [program, ...prefix] = [...cgroup.commandPrefix, process.execPath];
       child = spawn(

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../test-support/loopback.js';
+import { freePorts } from '../../test-support/loopback.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -33,12 +33,7 @@ describe('the README commands', () => {
   });
 
   it('run the agent against them and give a pod credentials, and Ctrl-C removes what they wrote', async () => {
-    const [eksAuth, port, probe, metrics] = [
-      await freePort(),
-      await freePort(),
-      await freePort(),
-      await freePort(),
-    ];
+    const [eksAuth, port, probe, metrics] = (await freePorts(4)) as [number, number, number, number];
     standIns = spawn(process.execPath, ['dist/scripts/stand-ins.js', '--port', String(eksAuth)], {
       cwd,
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClusterKeys } from '../../test-support/cluster-keys.js';
-import { freePort } from '../../test-support/loopback.js';
+import { freePorts } from '../../test-support/loopback.js';
 import { needs } from '../../test-support/needs.js';
 
 /**
@@ -57,9 +57,9 @@ beforeAll(async () => {
   // Read-only and owned by root, as in the image: the agent must not need to write anything.
   execFileSync('chmod', ['-R', 'a-w,a+rX', app]);
   chmodSync(app, 0o555);
-  port = await freePort();
-  probePort = await freePort();
-  const metricsPort = await freePort();
+  const [agentPort, agentProbePort, metricsPort] = (await freePorts(3)) as [number, number, number];
+  port = agentPort;
+  probePort = agentProbePort;
   const agent = [
     join(app, 'dist/agent/main.js'),
     'server',

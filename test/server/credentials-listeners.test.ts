@@ -6,16 +6,9 @@ import {
   listenCredentials,
   REBIND_INTERVAL_MS,
 } from '../../agent/server/credentials-listeners.js';
+import { freePort } from '../../test-support/loopback.js';
 import { FakeTime } from '../fakes/fake-time.js';
 import { captureLogger } from '../fakes/log-capture.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function get(port: number, path = '/'): Promise<number> {
   return new Promise((resolve, reject) => {
