@@ -18,13 +18,7 @@ import { registerErrorHandling } from './routes/error-handler.js';
 import { createHostCheck } from './routes/host-check.js';
 import { createRequestTimer } from './routes/request-timer.js';
 import { type CredentialsListeners, listenCredentials } from './server/credentials-listeners.js';
-import {
-  closeServer,
-  listenHardened,
-  METRICS_CONNECTION_LIMITS,
-  PROBE_CONNECTION_LIMITS,
-  type RequestHandler,
-} from './server/hardened-server.js';
+import { closeServer, listenProbesAndMetrics, type RequestHandler } from './server/hardened-server.js';
 
 /** Everything the app is built from; the real ones are made only in `main.ts`, tests pass fakes. */
 export interface Deps {
@@ -122,7 +116,7 @@ export function createApp(config: ServerConfig, deps: Deps): Agent {
   const metrics = createMetricsHandler(deps.metrics.registry, (err) =>
     deps.logger.error({ err }, 'metrics could not be read'),
   );
-  const servers: Server[] = [];
+  let servers: Server[] = [];
 
   return {
     credentials,
@@ -130,13 +124,7 @@ export function createApp(config: ServerConfig, deps: Deps): Agent {
     metrics,
     async start() {
       await credentials.ready();
-      servers.push(
-        await listenHardened(probes, PROBE_CONNECTION_LIMITS, config.probeAddress, config.probePort),
-      );
-      if (config.metricsPort !== 0)
-        servers.push(
-          await listenHardened(metrics, METRICS_CONNECTION_LIMITS, config.metricsAddress, config.metricsPort),
-        );
+      servers = await listenProbesAndMetrics(probes, metrics, config);
       listeners = await listenCredentials(
         (req, res) => credentials.routing(req, res),
         config.bindHosts,

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ListenOptions } from 'node:net';
+import type { CommonConfig } from '../config/parse-config.js';
 import {
   type ConnectionLimiter,
   type ConnectionLimits,
@@ -81,7 +82,7 @@ export const METRICS_CONNECTION_LIMITS: ConnectionLimits = Object.freeze({
  * A {@link createHardenedServer} with its own limiter of `limits`, listening on `host:port` (the
  * probe and metrics listeners); rejects with the bind error.
  */
-export async function listenHardened(
+async function listenHardened(
   handler: RequestHandler,
   limits: ConnectionLimits,
   host: string,
@@ -90,6 +91,29 @@ export async function listenHardened(
   const server = createHardenedServer(handler, { limiter: createConnectionLimiter(limits) });
   await listen(server, { host, port });
   return server;
+}
+
+/**
+ * The probe listener and, unless `metricsPort` is 0, the metrics listener of a server that has both
+ * (the agent and the webhook), each a {@link listenHardened} with its own caps. Resolves with the
+ * bound servers; when the metrics address cannot be bound, closes the probe server and rejects.
+ */
+export async function listenProbesAndMetrics(
+  probes: RequestHandler,
+  metrics: RequestHandler,
+  at: Pick<CommonConfig, 'probeAddress' | 'probePort' | 'metricsAddress' | 'metricsPort'>,
+): Promise<Server[]> {
+  const probeServer = await listenHardened(probes, PROBE_CONNECTION_LIMITS, at.probeAddress, at.probePort);
+  if (at.metricsPort === 0) return [probeServer];
+  try {
+    return [
+      probeServer,
+      await listenHardened(metrics, METRICS_CONNECTION_LIMITS, at.metricsAddress, at.metricsPort),
+    ];
+  } catch (error) {
+    await closeServer(probeServer);
+    throw error;
+  }
 }
 
 /** `server.listen(options)` as a promise: resolves once listening, rejects with the bind error. */

@@ -6,13 +6,7 @@ import type { AssociationResolver } from '../associations/association.js';
 import type { WebhookConfig } from '../config/parse-config.js';
 import { createMetricsHandler } from '../metrics/metrics-handler.js';
 import { createProbeHandler, type ReadinessCheck } from '../probes/probe-handler.js';
-import {
-  closeServer,
-  listenHardened,
-  METRICS_CONNECTION_LIMITS,
-  PROBE_CONNECTION_LIMITS,
-  type RequestHandler,
-} from '../server/hardened-server.js';
+import { closeServer, listenProbesAndMetrics, type RequestHandler } from '../server/hardened-server.js';
 import {
   limitAdmissions,
   WEBHOOK_BODY_LIMIT_BYTES,
@@ -117,7 +111,7 @@ export async function createWebhookApp(config: WebhookConfig, deps: WebhookDeps)
   const metrics = createMetricsHandler(deps.metrics.registry, (err) =>
     deps.logger.error({ err }, 'metrics could not be read'),
   );
-  const servers: HttpServer[] = [];
+  let servers: HttpServer[] = [];
 
   return {
     admission,
@@ -125,13 +119,7 @@ export async function createWebhookApp(config: WebhookConfig, deps: WebhookDeps)
     metrics,
     reloadTls: () => tls.check(),
     async start() {
-      servers.push(
-        await listenHardened(probes, PROBE_CONNECTION_LIMITS, config.probeAddress, config.probePort),
-      );
-      if (config.metricsPort !== 0)
-        servers.push(
-          await listenHardened(metrics, METRICS_CONNECTION_LIMITS, config.metricsAddress, config.metricsPort),
-        );
+      servers = await listenProbesAndMetrics(probes, metrics, config);
       await listenAdmission(admission, deps.listenHost, config.port);
       listening = true;
       const address = admission.server.address();
